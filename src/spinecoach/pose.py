@@ -1,0 +1,120 @@
+"""MediaPipe Pose Landmarker: the only module that imports mediapipe.
+
+`PoseEstimator.estimate(frame)` runs VIDEO mode (strictly increasing timestamps) and returns a
+PoseFrame; "no pose" is a PoseFrame with no landmarks, never a skipped frame.
+`LivePose` runs the same estimator on a worker thread that always takes the newest frame, so a
+slow machine shows fewer results instead of older ones.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+
+from spinecoach.errors import ModelError
+from spinecoach.models import ModelFile
+from spinecoach.source import Frame
+from spinecoach.types import N_LANDMARKS, PoseFrame
+
+
+class PoseEstimator:
+    def __init__(self, model: ModelFile, num_poses: int = 1, min_confidence: float = 0.5):
+        import mediapipe as mp
+        from mediapipe.tasks.python import BaseOptions, vision
+
+        self._mp = mp
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=str(model.path)),
+            running_mode=vision.RunningMode.VIDEO,
+            num_poses=num_poses,
+            min_pose_detection_confidence=min_confidence,
+            min_pose_presence_confidence=min_confidence,
+            min_tracking_confidence=min_confidence,
+        )
+        try:
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        except (RuntimeError, ValueError) as e:
+            raise ModelError(f"{model.path} is not a usable Pose Landmarker model ({e}); "
+                             "run `spinecoach models fetch`") from e
+        self.model = model
+        self._last_ms = -1
+        self.poses_in_view = 0  # how many people the last frame showed (for camera coaching)
+
+    def estimate(self, frame: Frame) -> PoseFrame:
+        ts = max(int(round(frame.timestamp_ms)), self._last_ms + 1)
+        self._last_ms = ts
+        rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
+        result = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts)
+        self.poses_in_view = len(result.pose_landmarks)
+        if not result.pose_landmarks:
+            return PoseFrame(frame.timestamp_ms, None, None)
+        image = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0)
+                          for p in result.pose_landmarks[0]], dtype=np.float32)
+        world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks[0]], dtype=np.float32)
+        assert image.shape == (N_LANDMARKS, 5)
+        return PoseFrame(frame.timestamp_ms, image, world)
+
+    def close(self):
+        self._landmarker.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class LivePose:
+    """Newest-frame-wins estimation on a worker thread.
+
+    `submit(frame)` replaces any frame still waiting (so there is never a backlog); `latest()`
+    returns the newest (frame, pose) pair finished so far.
+    """
+
+    def __init__(self, estimator: PoseEstimator):
+        self._estimator = estimator
+        self._cond = threading.Condition()
+        self._pending: Frame | None = None
+        self._result: tuple[Frame, PoseFrame] | None = None
+        self._stop = False
+        self.skipped = 0  # frames replaced before the worker got to them
+        self._thread = threading.Thread(target=self._run, name="pose", daemon=True)
+        self._thread.start()
+
+    def submit(self, frame: Frame) -> None:
+        with self._cond:
+            if self._pending is not None:
+                self.skipped += 1
+            self._pending = frame
+            self._cond.notify()
+
+    def latest(self) -> tuple[Frame, PoseFrame] | None:
+        with self._cond:
+            return self._result
+
+    def wait_idle(self, timeout_s: float = 5.0) -> None:
+        """Block until the pending frame (if any) has been processed."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._pending is None, timeout=timeout_s)
+
+    def _run(self):
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._pending is not None or self._stop)
+                if self._stop:
+                    return
+                frame = self._pending
+            pose = self._estimator.estimate(frame)
+            with self._cond:
+                self._result = (frame, pose)
+                if self._pending is frame:
+                    self._pending = None
+                self._cond.notify_all()
+
+    def close(self):
+        with self._cond:
+            self._stop = True
+            self._cond.notify_all()
+        self._thread.join(timeout=5)

@@ -1,0 +1,46 @@
+"""python -m spinecoach.synth [--all | NAME ...] [--out DIR] [--jobs N] [--list]"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import sys
+from concurrent.futures import ProcessPoolExecutor
+
+
+def main(argv=None) -> int:
+    from spinecoach.synth.clips import BY_NAME, CLIPS
+    from spinecoach.synth.generate import frame_count, render_named
+
+    p = argparse.ArgumentParser(prog="python -m spinecoach.synth", description=__doc__)
+    p.add_argument("names", nargs="*", help="clip names (see --list)")
+    p.add_argument("--all", action="store_true", help="render every clip of the catalogue")
+    p.add_argument("--out", default="sample_videos", help="output directory (default: sample_videos)")
+    p.add_argument("--jobs", type=int, default=2, help="clips rendered in parallel (default: 2)")
+    p.add_argument("--list", action="store_true", help="list the clips and their frame counts")
+    args = p.parse_args(argv)
+    if args.list:
+        for c in CLIPS:
+            print(f"{c.name:28s} {c.exercise:12s} {c.view:8s} {c.size[0]}x{c.size[1]} {c.fps:g} fps "
+                  f"{frame_count(c)} frames")
+        return 0
+    names = [c.name for c in CLIPS] if args.all else args.names
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown or not names:
+        print(f"Error: unknown clip {unknown[0]!r}; valid: {', '.join(BY_NAME)}" if unknown
+              else "Error: name clips or pass --all", file=sys.stderr)
+        return 2
+    from tqdm import tqdm
+
+    # spawn, not fork: an OpenGL context in a forked child of a torch process recompiles
+    # its shaders on every frame and grows without bound.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool, tqdm(total=len(names), unit="clip") as bar:
+        for name in pool.map(render_named, names, [args.out] * len(names)):
+            bar.set_postfix_str(name)
+            bar.update(1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The catalogue of committed sample clips: who, doing what, seen from where."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+
+from spinecoach.synth import scripts
+from spinecoach.synth.body import Look
+
+LOOKS = {
+    "ana": Look(gender=0.15, age=0.55, weight=0.45, height=0.45, muscle=0.45, skin_rgb=(232, 190, 160),
+                shirt_rgb=(46, 98, 178), bottom_rgb=(32, 32, 38), hair_rgb=(70, 45, 25),
+                long_sleeves=False, leggings=True),
+    "ben": Look(gender=0.95, age=0.85, weight=0.75, height=0.6, muscle=0.5, skin_rgb=(200, 150, 115),
+                shirt_rgb=(170, 50, 45), bottom_rgb=(60, 70, 90), hair_rgb=(120, 115, 110),
+                long_sleeves=True, leggings=False),
+    "chidi": Look(gender=0.8, age=0.4, weight=0.3, height=0.85, muscle=0.7, skin_rgb=(120, 80, 55),
+                  shirt_rgb=(225, 200, 60), bottom_rgb=(25, 25, 25), hair_rgb=(20, 15, 12),
+                  long_sleeves=False, leggings=False),
+    "dora": Look(gender=0.0, age=0.9, weight=0.65, height=0.3, muscle=0.3, skin_rgb=(175, 125, 90),
+                 shirt_rgb=(60, 150, 110), bottom_rgb=(90, 50, 110), hair_rgb=(45, 35, 30),
+                 long_sleeves=True, leggings=True),
+}
+
+
+@dataclass(frozen=True)
+class Clip:
+    name: str
+    exercise: str  # open_book, cat_cow, bird_dog, cobra, childs_pose, none
+    script: callable  # rng -> scripts.Script
+    look: str
+    view: str  # "side", "front" or "oblique": how the camera sees the body's long axis
+    azimuth_deg: float  # camera direction around the body, 0 = from the body's -y side
+    distance_m: float
+    camera_h_m: float
+    size: tuple[int, int]
+    fps: float
+    hfov_deg: float
+    seed: int
+
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+
+CLIPS = [
+    Clip("open_book_left_front", "open_book", partial(scripts.open_book, side="left", reps=8, partial_at=(3,)),
+         "ana", "front", 180, 2.3, 0.45, (640, 480), 30, 66, 101),
+    Clip("open_book_right_oblique", "open_book", partial(scripts.open_book, side="right", reps=8, partial_at=(5,)),
+         "ben", "oblique", 35, 2.7, 0.6, (1280, 720), 24, 70, 102),
+    Clip("cat_cow_side", "cat_cow", partial(scripts.cat_cow, reps=6, partial_at=(2,)),
+         "chidi", "side", 0, 2.2, 0.4, (640, 480), 30, 64, 201),
+    Clip("cat_cow_oblique", "cat_cow", partial(scripts.cat_cow, reps=8),
+         "dora", "oblique", 40, 2.6, 0.55, (1280, 720), 24, 68, 202),
+    Clip("bird_dog_side", "bird_dog", partial(scripts.bird_dog, per_side=8, partial_at=(5,)),
+         "ana", "side", 0, 2.5, 0.45, (640, 480), 24, 64, 301),
+    Clip("bird_dog_oblique", "bird_dog", partial(scripts.bird_dog, per_side=8, first="right"),
+         "chidi", "oblique", -35, 3.0, 0.7, (1280, 720), 24, 70, 302),
+    Clip("cobra_side", "cobra", partial(scripts.cobra, holds=2),
+         "ben", "side", 180, 2.4, 0.4, (640, 480), 24, 64, 401),
+    Clip("cobra_oblique", "cobra", partial(scripts.cobra, holds=1),
+         "dora", "oblique", 38, 2.2, 0.5, (1280, 720), 30, 66, 402),
+    Clip("childs_pose_side", "childs_pose", scripts.childs_pose,
+         "dora", "side", 0, 2.3, 0.45, (640, 480), 30, 64, 501),
+    Clip("childs_pose_oblique", "childs_pose", scripts.childs_pose,
+         "ana", "oblique", -40, 2.8, 0.6, (1280, 720), 24, 68, 502),
+    Clip("cat_cow_enter_leave", "cat_cow", partial(scripts.cat_cow, reps=5, start_x=-3.4),
+         "ben", "side", 0, 2.4, 0.45, (640, 480), 30, 64, 203),
+    Clip("idle_standing", "none", partial(scripts.idle, seconds=14.0),
+         "chidi", "front", 0, 3.3, 0.8, (640, 480), 30, 64, 601),
+]
+BY_NAME = {c.name: c for c in CLIPS}
