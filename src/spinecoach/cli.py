@@ -7,7 +7,12 @@ with 130; `--traceback` shows the full story.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+
+# MediaPipe's and FFmpeg's own log lines would bury the one line a user needs.
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
 from pathlib import Path
 
 from spinecoach.errors import SpinecoachError

@@ -36,8 +36,9 @@ class Variant:
     sources: tuple[dict, ...]
 
 
-def load_manifest(path: Path = MANIFEST) -> tuple[dict[str, Variant], str]:
+def load_manifest(path: Path | None = None) -> tuple[dict[str, Variant], str]:
     """The variants by name, and the default variant's name."""
+    path = path or MANIFEST
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as e:

@@ -1,0 +1,21 @@
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+
+
+def sample_clips():
+    return sorted(p.with_suffix(".mp4") for p in SAMPLES.glob("*.json"))
+
+
+@pytest.fixture
+def ffmpeg():
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def truth(video: Path) -> dict:
+    return json.loads(video.with_suffix(".json").read_text())
