@@ -104,9 +104,11 @@ def bird_dog(rng, per_side: int, partial_at: tuple[int, ...] = (), first: str = 
     s.key("ext_right", 0.0)
     s.wait(rng.uniform(1.5, 2.5))
     order = ["left", "right"] if first == "left" else ["right", "left"]
-    for i in range(2 * per_side + len(partial_at)):
-        side = order[i % 2]
-        partial = i in partial_at
+    # A partial attempt comes before the full rep of the same side, so sides stay balanced.
+    plan = []
+    for i in range(2 * per_side):
+        plan += [(order[i % 2], True)] * (i in partial_at) + [(order[i % 2], False)]
+    for side, partial in plan:
         name = f"ext_{side}"
         start = s.t
         s.move({name: PARTIAL_AMPLITUDE if partial else rng.uniform(0.92, 1.0)}, rng.uniform(0.7, 1.2))
