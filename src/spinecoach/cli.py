@@ -72,9 +72,14 @@ def cmd_models(args) -> int:
 
 
 def cmd_samples(args) -> int:
-    from spinecoach.samples import check_dir
+    from spinecoach.samples import check_dir, contact_sheet
 
-    return check_dir(Path(args.directory), args.model, Path(args.table) if args.table else None)
+    directory = Path(args.directory)
+    if args.sheets:
+        for video in sorted(directory.glob("*.mp4")):
+            print(contact_sheet(video, Path(args.sheets) / f"{video.stem}.jpg"))
+        return 0
+    return check_dir(directory, args.model, Path(args.table) if args.table else None)
 
 
 def cmd_bench(args) -> int:
@@ -108,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("directory", nargs="?", default="sample_videos")
     s.add_argument("--model", help="model variant or .task path")
     s.add_argument("--table", help="write the table as Markdown to this file")
+    s.add_argument("--sheets", metavar="DIR", help="instead of checking, write a contact sheet per clip to DIR")
     s.set_defaults(func=cmd_samples)
 
     s = sub.add_parser("bench", help="benchmarks: pipeline overhead")

@@ -91,3 +91,29 @@ def check_dir(directory: Path, model_arg: str | None, table_path: Path | None) -
         print(f"Below {MIN_DETECTION:.0%} detection: {', '.join(failing)}", file=sys.stderr)
         return 1
     return 0
+
+
+def contact_sheet(video: Path, out: Path, tiles: int = 8, tile_w: int = 320) -> Path:
+    """A grid of `tiles` evenly spaced frames, each stamped with its time, written as JPEG."""
+    import cv2
+
+    from spinecoach.source import VideoSource
+
+    with VideoSource(video) as src:
+        n = src.info.frame_count
+        wanted = set(np.linspace(0, n - 1, tiles).astype(int).tolist())
+        picked = []
+        for f in src:
+            if f.index in wanted:
+                h = int(f.bgr.shape[0] * tile_w / f.bgr.shape[1])
+                small = cv2.resize(f.bgr, (tile_w, h), interpolation=cv2.INTER_AREA)
+                cv2.putText(small, f"{f.timestamp_ms / 1000:.1f}s", (6, 22), cv2.FONT_HERSHEY_SIMPLEX, 0.6,
+                            (0, 0, 255), 2)
+                picked.append(small)
+    cols = 4
+    while len(picked) % cols:
+        picked.append(np.zeros_like(picked[0]))
+    grid = np.vstack([np.hstack(picked[i:i + cols]) for i in range(0, len(picked), cols)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(out), grid, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return out
