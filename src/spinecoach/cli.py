@@ -46,6 +46,35 @@ def _frame_count(video) -> int:
         return s.info.frame_count
 
 
+def cmd_analyze(args) -> int:
+    from spinecoach import app
+
+    total = _frame_count(args.video)
+    with _progress(total, "pose") as bar:
+        session = app.analyze_file(Path(args.video), args.exercise, args.model, bar.update,
+                                   Path(args.json) if args.json else None,
+                                   Path(args.annotated) if args.annotated else None)
+    print(report_text(session.summary()))
+    return 0
+
+
+def report_text(s: dict) -> str:
+    lines = [f"{s['exercise']}: pose in {s['frames_with_pose']:.0%} of {s['frames']} frames"]
+    if s["kind"] == "reps":
+        by_side = s["rep_count_by_side"]
+        sides = f" (left {by_side['left']}, right {by_side['right']})" if by_side else ""
+        lines.append(f"reps: {s['rep_count']}{sides}; partial reps: {len(s['partial_reps'])}")
+        for r in s["reps"]:
+            side = f" {r['side']}" if r["side"] else ""
+            lines.append(f"  {r['start_s']:7.2f}-{r['end_s']:7.2f} s{side}  range {r['rom_deg']:.0f} deg")
+    else:
+        lines.append(f"holds: {len(s['holds'])}")
+        for h in s["holds"]:
+            lines.append(f"  {h['start_s']:7.2f}-{h['end_s']:7.2f} s  {h['duration_s']:.1f} s "
+                         f"(stillness {h['stillness_deg']:.1f} deg)")
+    return "\n".join(lines)
+
+
 def cmd_models(args) -> int:
     from spinecoach import models
 
@@ -86,7 +115,9 @@ def cmd_bench(args) -> int:
     from spinecoach import bench
 
     if args.what == "pipeline":
-        return bench.pipeline(Path(args.video), args.model, args.runs)
+        return bench.pipeline(Path(args.path), args.model, args.runs)
+    if args.what == "accuracy":
+        return bench.accuracy(Path(args.path), args.model, Path(args.out) if args.out else None)
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
 
 
@@ -103,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-cache", action="store_true", help="do not read or write the track cache")
     s.set_defaults(func=cmd_pose)
 
+    s = sub.add_parser("analyze", help="count reps / time holds of one exercise in a video")
+    s.add_argument("video")
+    s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
+    s.add_argument("--json", metavar="OUT", help="write the result as JSON")
+    s.add_argument("--annotated", metavar="OUT.mp4", help="write the video with the overlay drawn")
+    s.add_argument("--model", help="model variant or .task path")
+    s.set_defaults(func=cmd_analyze)
+
     s = sub.add_parser("models", help="list, fetch or verify the Pose Landmarker models")
     s.add_argument("action", choices=["list", "fetch", "verify"])
     s.add_argument("variant", nargs="?", help="lite, full or heavy (default: the manifest's default)")
@@ -116,9 +155,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sheets", metavar="DIR", help="instead of checking, write a contact sheet per clip to DIR")
     s.set_defaults(func=cmd_samples)
 
-    s = sub.add_parser("bench", help="benchmarks: pipeline overhead")
-    s.add_argument("what", choices=["pipeline"])
-    s.add_argument("video")
+    s = sub.add_parser("bench", help="benchmarks: accuracy against ground truth, pipeline overhead")
+    s.add_argument("what", choices=["accuracy", "pipeline"])
+    s.add_argument("path", help="accuracy: a folder of clips with ground truth; pipeline: a video")
+    s.add_argument("--out", help="accuracy: also write the report to this file")
     s.add_argument("--model", help="model variant or .task path")
     s.add_argument("--runs", type=int, default=3, help="runs (the median is reported)")
     s.set_defaults(func=cmd_bench)

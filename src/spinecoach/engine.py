@@ -1,0 +1,92 @@
+"""The generic exercise engine: PoseFrame -> filtered landmarks -> Measurement -> analyzer events.
+
+Everything exercise-specific comes from the Exercise spec (the TOML); this module only knows the
+two kinds (reps, hold) and the side rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from spinecoach.analyzers import HoldTimer, Measurement, RepCounter
+from spinecoach.events import Event
+from spinecoach.exercises import Exercise
+from spinecoach.signals import INDEX, OneEuroFilter, unreliable
+from spinecoach.types import PoseFrame
+
+
+@dataclass(frozen=True)
+class Step:
+    """One frame's outcome: the smoothed pose for drawing, the measurement, and what happened."""
+
+    pose: PoseFrame
+    measurement: Measurement
+    events: tuple[Event, ...]
+
+
+class Engine:
+    def __init__(self, exercise: Exercise, make_filter=OneEuroFilter):
+        self.ex = exercise
+        self._world_filter, self._image_filter = make_filter(), make_filter()
+        n_phases = 1 if exercise.counting.together else len(exercise.phases)
+        side_at = "start" if exercise.sides == "upper_shoulder" else "peak"
+        self.analyzer = RepCounter(exercise.counting, n_phases, side_at) if exercise.kind == "reps" \
+            else HoldTimer(exercise.counting)
+        # Per side, the signal of each phase (the exercise's own where a phase has none).
+        left = tuple(ph.signal or exercise.signal for ph in exercise.phases)
+        self._signals = {"left": left, "right": tuple(s.mirrored() for s in left)} \
+            if exercise.sides == "mirror" else {None: left}
+        names = set(exercise.needs)
+        for signals in self._signals.values():
+            for s in signals:
+                names |= set(s.names())
+        self._needed = sorted(names)
+        self._checks = {None: exercise.checks, "left": exercise.checks,
+                        "right": tuple(replace(c, signal=c.signal.mirrored()) for c in exercise.checks)
+                        if exercise.sides == "mirror" else exercise.checks}
+        self._offset = 0.0  # start-position value, where phases are relative to it
+        self._calibration: list[float] = []
+        self.last_t_s = 0.0
+
+    def step(self, pose: PoseFrame) -> Step:
+        t_s = pose.timestamp_ms / 1000.0
+        self.last_t_s = t_s
+        if not pose.found:
+            m = Measurement(t_s, None, reason="nobody in view")
+            return Step(pose, m, tuple(self.analyzer.update(m)))
+        world = self._world_filter(t_s, pose.world)
+        image = pose.image.copy()
+        image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
+        smoothed = PoseFrame(pose.timestamp_ms, image, world)
+        bad = unreliable(pose.image, self._needed, self.ex.min_visibility)
+        if bad:
+            m = Measurement(t_s, None, reason=f"cannot see {bad[0].replace('mid_', '').replace('_', ' ')}")
+            return Step(smoothed, m, tuple(self.analyzer.update(m)))
+        m = self._measure(t_s, world)
+        return Step(smoothed, m, tuple(self.analyzer.update(m)))
+
+    def _measure(self, t_s: float, world: np.ndarray) -> Measurement:
+        values = {side: tuple(s.compute(world) for s in sigs) for side, sigs in self._signals.items()}
+        progress = {side: self._progress(v) for side, v in values.items()}
+        key = max(progress, key=lambda k: max(progress[k]))  # the side whose signal is further along
+        side = key
+        if self.ex.sides == "upper_shoulder":
+            # World y points down: the upper shoulder is the one with the smaller y.
+            side = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
+        start_ok = all(c.min <= c.signal.compute(world) <= c.max for c in self.ex.start)
+        if self.ex.relative_to_start and not self.analyzer.gate.open and start_ok:
+            # Calibrate the neutral position while the start position is held.
+            self._calibration.append(values[key][0])
+            self._offset = float(np.median(self._calibration[-60:]))
+            progress = {k: self._progress(v) for k, v in values.items()}
+        checks = tuple((c.cue, bool(c.min <= c.signal.compute(world) <= c.max)) for c in self._checks[key])
+        return Measurement(t_s, progress[key], values[key][0], side, start_ok, checks=checks)
+
+    def _progress(self, values: tuple[float, ...]) -> tuple[float, ...]:
+        p = tuple((v - self._offset - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases))
+        return (min(p),) if self.ex.counting.together else p
+
+    def finish(self) -> list[Event]:
+        return self.analyzer.finish(self.last_t_s) if isinstance(self.analyzer, HoldTimer) else []

@@ -1,0 +1,118 @@
+"""Draws the coaching overlay on a frame, in place: readable from 3 m on a laptop screen.
+
+The overlay only reads the engine's state; it never changes it. Sizes scale with the frame height.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from spinecoach.analyzers import HoldTimer, LONG_HOLD_S, RepCounter
+from spinecoach.engine import Step
+from spinecoach.exercises import Exercise
+
+BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24), (23, 25), (25, 27),
+         (24, 26), (26, 28), (27, 31), (28, 32), (0, 7), (0, 8))
+FONT = cv2.FONT_HERSHEY_DUPLEX
+WHITE, BLACK, GREEN, AMBER, GREY = (255, 255, 255), (0, 0, 0), (80, 220, 80), (0, 190, 255), (150, 150, 150)
+
+
+def _text(img, s, org, scale, color=WHITE, thick=2):
+    cv2.putText(img, s, org, FONT, scale, BLACK, thick + 3, cv2.LINE_AA)
+    cv2.putText(img, s, org, FONT, scale, color, thick, cv2.LINE_AA)
+
+
+class Overlay:
+    def __init__(self, exercise: Exercise, mirror: bool = False, min_visibility: float = 0.5):
+        self.ex, self.mirror, self.min_vis = exercise, mirror, min_visibility
+
+    def annotate(self, img: np.ndarray, step: Step | None, analyzer, cue: str = "", status: str = "",
+                 banner: str = "") -> np.ndarray:
+        if self.mirror:
+            cv2.flip(img, 1, dst=img)
+        h, w = img.shape[:2]
+        u = h / 480.0  # one unit = a pixel at 480 lines
+        if step is not None and step.pose.found:
+            self._skeleton(img, step.pose.image, u)
+        if isinstance(analyzer, RepCounter):
+            self._count(img, analyzer, u)
+            self._bar(img, analyzer.progress if analyzer.gate.open else 0.0, u)
+        elif isinstance(analyzer, HoldTimer):
+            t = step.measurement.t_s if step else 0.0
+            self._ring(img, analyzer.elapsed_s(t), u)
+            self._bar(img, analyzer.progress if analyzer.gate.open else 0.0, u)
+        if banner:
+            self._line(img, banner, int(h * 0.5), 1.1 * u, AMBER)
+        if cue:
+            self._line(img, cue, h - int(40 * u), 0.85 * u, WHITE)
+        if status:
+            _text(img, status, (int(8 * u), h - int(10 * u)), 0.45 * u, GREY, 1)
+        return img
+
+    def _skeleton(self, img, image_lm, u):
+        h, w = img.shape[:2]
+        xy = image_lm[:, :2].copy()
+        if self.mirror:
+            xy[:, 0] = 1.0 - xy[:, 0]
+        px = (xy * [w, h]).astype(int)
+        ok = image_lm[:, 3] >= self.min_vis
+        for a, b in BONES:
+            if ok[a] and ok[b]:
+                cv2.line(img, tuple(px[a]), tuple(px[b]), GREEN, max(2, int(3 * u)), cv2.LINE_AA)
+        for i in np.flatnonzero(ok[:33]):
+            if i in (0, 7, 8) or i >= 11:
+                cv2.circle(img, tuple(px[i]), max(3, int(4 * u)), WHITE, -1, cv2.LINE_AA)
+
+    def _count(self, img, counter: RepCounter, u):
+        x, y = int(14 * u), int(70 * u)
+        if self.ex.sides == "none":
+            _text(img, f"{counter.count}", (x, y), 2.2 * u, WHITE, max(2, int(4 * u)))
+            _text(img, f"/ {int(self.ex.target[0])} reps", (x + int(70 * u), y), 0.7 * u)
+            return
+        active = counter.side_votes.most_common(1)[0][0] if counter.side_votes else None
+        for i, side in enumerate(("left", "right")):
+            color = AMBER if side == active else WHITE
+            label = f"{side[0].upper()} {counter.count_by_side.get(side, 0)}"
+            _text(img, label, (x + i * int(150 * u), y), 1.6 * u, color, max(2, int(3 * u)))
+        _text(img, f"/ {int(self.ex.target[0])} per side", (x, y + int(32 * u)), 0.6 * u)
+
+    def _ring(self, img, elapsed_s, u):
+        h, w = img.shape[:2]
+        target = self.ex.target[0]
+        r = int(48 * u)
+        c = (w - r - int(70 * u), r + int(16 * u))
+        cv2.circle(img, c, r, GREY, max(3, int(6 * u)), cv2.LINE_AA)
+        frac = min(elapsed_s / target, 1.0) if target else 0.0
+        if frac > 0:
+            cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, GREEN if frac >= 1 else AMBER, max(3, int(6 * u)),
+                        cv2.LINE_AA)
+        s = f"{int(elapsed_s)}"
+        (tw, th), _ = cv2.getTextSize(s, FONT, 1.3 * u, 3)
+        _text(img, s, (c[0] - tw // 2, c[1] + th // 2), 1.3 * u, WHITE, 3)
+        if elapsed_s > LONG_HOLD_S:
+            _text(img, "60 s+: you can stop", (c[0] - int(110 * u), c[1] + r + int(28 * u)), 0.55 * u, AMBER)
+
+    def _bar(self, img, progress, u):
+        """Where the body is between the start position (bottom) and the end of the range (top)."""
+        h, w = img.shape[:2]
+        x0, x1 = w - int(34 * u), w - int(14 * u)
+        y0, y1 = int(140 * u), h - int(90 * u)
+        cv2.rectangle(img, (x0, y0), (x1, y1), GREY, max(1, int(2 * u)))
+        p = float(np.clip(progress, 0, 1))
+        fill = int(y1 - p * (y1 - y0))
+        color = GREEN if p >= self.ex.counting.enter else AMBER
+        cv2.rectangle(img, (x0 + 2, fill), (x1 - 2, y1 - 2), color, -1)
+        yt = int(y1 - self.ex.counting.enter * (y1 - y0))
+        cv2.line(img, (x0 - int(6 * u), yt), (x1 + int(6 * u), yt), WHITE, max(1, int(2 * u)))
+
+    def _line(self, img, s, y, scale, color):
+        h, w = img.shape[:2]
+        (tw, th), _ = cv2.getTextSize(s, FONT, scale, 2)
+        if tw > w - 20:  # shrink rather than clip
+            scale *= (w - 20) / tw
+            (tw, th), _ = cv2.getTextSize(s, FONT, scale, 2)
+        x = (w - tw) // 2
+        cv2.rectangle(img, (x - 10, y - th - 10), (x + tw + 10, y + 10), BLACK, -1)
+        _text(img, s, (x, y), scale, color, 2)
+
