@@ -67,16 +67,22 @@ class _Gate:
 
 
 class _Speed:
-    """Progress speed from consecutive frames, for telling movement from stillness."""
+    """Progress speed: least-squares slope over the last `window_s` (frame-to-frame differences of
+    landmark angles are too jittery to tell movement from stillness)."""
 
-    def __init__(self):
-        self.t = self.p = None
+    def __init__(self, window_s: float = 0.3):
+        self.window_s = window_s
+        self.samples: deque = deque()
         self.speed = 0.0
 
     def update(self, t_s: float, p: float) -> float:
-        if self.t is not None and t_s > self.t:
-            self.speed = abs(p - self.p) / (t_s - self.t)
-        self.t, self.p = t_s, p
+        self.samples.append((t_s, p))
+        while self.samples[0][0] < t_s - self.window_s:
+            self.samples.popleft()
+        if len(self.samples) >= 3:
+            t, y = np.array(self.samples).T
+            t = t - t.mean()
+            self.speed = abs(float((t * (y - y.mean())).sum() / max((t * t).sum(), 1e-9)))
         return self.speed
 
 
@@ -117,6 +123,9 @@ class RepCounter:
         self.count_by_side: Counter = Counter()
         self._reset_rep()
         self._settled_t = None  # last time the body was still at the start: the next rep's start
+        self._settled_value = None
+        self._recent: deque = deque()  # (t, progress) of the last seconds before a rep
+        self.trace: list = []  # (t, progress) through the current rep
         self._last_end = -1e9
         self.progress = 0.0  # for the overlay: where the body is between start and peak
 
@@ -146,15 +155,20 @@ class RepCounter:
         if not self.gate.open:
             return events
         if not self.moving:
+            self._recent.append((m.t_s, m.progress))
+            while self._recent[0][0] < m.t_s - 3.0:
+                self._recent.popleft()
             if top < self.c.exit and speed < SETTLED_SPEED:
-                self._settled_t = m.t_s
+                self._settled_t, self._settled_value = m.t_s, m.value
                 if m.side:
                     self._start_votes.append(m.side)
             if top >= self.c.exit and m.t_s - self._last_end >= self.c.refractory_s:
                 self.moving = True
                 self.start_t = self._settled_t if self._settled_t is not None else m.t_s
-                self.start_value = m.value
+                self.start_value = self._settled_value if self._settled_t is not None else m.value
+                self.trace = list(self._recent)
         if self.moving:
+            self.trace.append((m.t_s, m.progress))
             self._track(m, top)
             if top < self.c.exit:
                 self.returning = True
@@ -195,7 +209,8 @@ class RepCounter:
         votes = Counter(self._start_votes) if self.side_at == "start" else self.side_votes
         side = votes.most_common(1)[0][0] if votes else None
         rom = abs(self.peak_value - self.start_value) if None not in (self.peak_value, self.start_value) else 0.0
-        rep = Rep(self.start_t, t_s, side, rom, self.peak, not full, self.held, dict(self.peak_checks))
+        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0))
+        rep = Rep(start_s, end_s, side, rom, self.peak, not full, self.held, dict(self.peak_checks))
         events = []
         if full:
             self.count += 1
@@ -207,6 +222,37 @@ class RepCounter:
         self._settled_t = t_s
         self._reset_rep()
         return events
+
+
+MINJERK_LEAD = 0.96  # min-jerk: the 10%-of-amplitude point is 0.96 x (10% -> 50% time) after onset
+
+
+def movement_bounds(trace, start_s, end_s, earliest_s):
+    """Onset and end of a rep's movement from its progress trace.
+
+    Threshold crossings see a smooth movement late at its start and early at its end. Human
+    point-to-point movements follow a bell-shaped (minimum-jerk) velocity profile, for which the
+    onset lies 0.96 x (time from 10% to 50% of the amplitude) before the 10% point; the same holds,
+    mirrored, for the return. Falls back to the settled times where the trace is too short.
+    """
+    if len(trace) < 5:
+        return start_s, end_s
+    t = np.array([x[0] for x in trace])
+    p = np.array([x[1] for x in trace])
+    first, last = p[:, 0], p[:, -1]
+    i50 = int(np.argmax(first >= 0.5 * first.max()))
+    below = np.flatnonzero(first[:i50] <= 0.1 * first.max())
+    if first.max() > 0 and below.size and t[i50] > t[below[-1]]:
+        t10 = t[below[-1]]
+        start_s = max(earliest_s, t10 - MINJERK_LEAD * (t[i50] - t10))
+    peak_i = int(np.argmax(last))
+    after = last[peak_i:]
+    j50 = np.flatnonzero(after <= 0.5 * last.max())
+    j10 = np.flatnonzero(after <= 0.1 * last.max())
+    if last.max() > 0 and j50.size and j10.size and j10[0] > j50[0]:
+        t50, t10 = t[peak_i + j50[0]], t[peak_i + j10[0]]
+        end_s = t10 + MINJERK_LEAD * (t10 - t50)
+    return float(start_s), float(end_s)
 
 
 class HoldTimer:

@@ -120,7 +120,7 @@ def _signal(r: _Reader) -> Signal:
             indices(name)
         except (KeyError, TypeError):
             r.fail("points", f"names an unknown landmark {name!r}")
-    need = {"joint_angle": (3, 0), "elevation": (2, 0), "relative_elevation": (2, 2), "line_angle": (2, 2),
+    need = {"joint_angle": (3, 0), "elevation": (2, 0), "tilt": (2, 0), "relative_elevation": (2, 2), "line_angle": (2, 2),
             "axis_angle": (2, 2)}[kind]
     if (len(points), len(reference)) != need:
         r.fail("points", f"of a {kind} signal take {need[0]} points and {need[1]} reference points")

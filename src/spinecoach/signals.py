@@ -22,7 +22,7 @@ INDEX = {name: i for i, name in enumerate(LANDMARKS)}
 # Midpoints of left/right pairs, usable wherever a landmark name is.
 MIDPOINTS = {f"mid_{part}": (INDEX[f"left_{part}"], INDEX[f"right_{part}"])
              for part in ("shoulder", "hip", "ear", "knee", "ankle", "wrist", "elbow")}
-SIGNAL_TYPES = ("joint_angle", "elevation", "relative_elevation", "line_angle", "axis_angle")
+SIGNAL_TYPES = ("joint_angle", "elevation", "tilt", "relative_elevation", "line_angle", "axis_angle")
 
 
 def mirror(name: str) -> str:
@@ -63,6 +63,7 @@ class Signal:
 
     joint_angle: angle at points[1] between points[0] and points[2];
     elevation: elevation of points[0] -> points[1] above the horizontal;
+    tilt: the same for the undirected line (0..90), whichever end is higher;
     relative_elevation: elevation of points[0] -> points[1] minus that of reference[0] -> reference[1];
     line_angle: angle between the directions points[0]->points[1] and reference[0]->reference[1];
     axis_angle: the same between undirected lines (0..90): unchanged when MediaPipe swaps the
@@ -86,6 +87,8 @@ class Signal:
             return _angle(p[0] - p[1], p[2] - p[1])
         if self.type == "elevation":
             return _elevation(p[1] - p[0])
+        if self.type == "tilt":
+            return abs(_elevation(p[1] - p[0]))
         if self.type == "relative_elevation":
             return _elevation(p[1] - p[0]) - _elevation(r[1] - r[0])
         if self.type == "line_angle":
