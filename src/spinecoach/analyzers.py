@@ -18,6 +18,7 @@ from spinecoach.events import Event, Hold, Rep
 from spinecoach.exercises import Counting
 
 SETTLED_SPEED = 0.4  # progress per second below which the body counts as still
+RETURN_DROP = 0.15  # progress a rep must fall from its peak before it can be back at the start
 PHASE_PATIENCE_S = 1.5  # how long a multi-phase rep may rest at the start between its phases
 LONG_HOLD_S = 60.0
 STILL_SPEED = 0.08  # progress per second: slower than this, over STILL_WINDOW_S, is holding still
@@ -170,11 +171,11 @@ class RepCounter:
         if self.moving:
             self.trace.append((m.t_s, m.progress))
             self._track(m, top)
-            if top < self.c.exit:
-                self.returning = True
+            if top < self.c.exit and top < self.peak - RETURN_DROP:
+                self.returning = True  # well below its own peak: not jitter on a slow rise
             elif top >= self.c.exit and self.returning:
                 self.returning = False  # went back up before settling: same rep
-            if self.returning and (speed < SETTLED_SPEED or top < self.c.exit / 3):
+            if self.returning and ((speed < SETTLED_SPEED and top < self.c.exit / 2) or top < self.c.exit / 3):
                 self.settled_since = m.t_s if self.settled_since is None else self.settled_since
                 # Between the phases of one rep (cat, then cow) the body passes the start position:
                 # an unfinished sequence gets a moment to go on before it is called partial.
@@ -201,7 +202,8 @@ class RepCounter:
             self.at_peak_since = None
 
     def _finish(self, t_s: float) -> list[Event]:
-        full = len(self.reached) == self.n and t_s - self.start_t >= self.c.min_rep_s
+        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0))
+        full = len(self.reached) == self.n and end_s - start_s >= self.c.min_rep_s
         if full and self.c.relative_partial and self._peaks:
             full = self.peak >= self.c.relative_partial * float(np.median(self._peaks))
         if full:
@@ -209,7 +211,6 @@ class RepCounter:
         votes = Counter(self._start_votes) if self.side_at == "start" else self.side_votes
         side = votes.most_common(1)[0][0] if votes else None
         rom = abs(self.peak_value - self.start_value) if None not in (self.peak_value, self.start_value) else 0.0
-        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0))
         rep = Rep(start_s, end_s, side, rom, self.peak, not full, self.held, dict(self.peak_checks))
         events = []
         if full:
@@ -224,7 +225,8 @@ class RepCounter:
         return events
 
 
-MINJERK_LEAD = 0.96  # min-jerk: the 10%-of-amplitude point is 0.96 x (10% -> 50% time) after onset
+LOW, MID = 0.15, 0.5  # amplitude levels timed on the rise and the return
+MINJERK_LEAD = 1.38  # min-jerk: the 15%-of-amplitude point is 1.38 x (15% -> 50% time) after onset
 
 
 def movement_bounds(trace, start_s, end_s, earliest_s):
@@ -232,7 +234,7 @@ def movement_bounds(trace, start_s, end_s, earliest_s):
 
     Threshold crossings see a smooth movement late at its start and early at its end. Human
     point-to-point movements follow a bell-shaped (minimum-jerk) velocity profile, for which the
-    onset lies 0.96 x (time from 10% to 50% of the amplitude) before the 10% point; the same holds,
+    onset lies 1.38 x (time from 15% to 50% of the amplitude) before the 15% point; the same holds,
     mirrored, for the return. Falls back to the settled times where the trace is too short.
     """
     if len(trace) < 5:
@@ -240,15 +242,15 @@ def movement_bounds(trace, start_s, end_s, earliest_s):
     t = np.array([x[0] for x in trace])
     p = np.array([x[1] for x in trace])
     first, last = p[:, 0], p[:, -1]
-    i50 = int(np.argmax(first >= 0.5 * first.max()))
-    below = np.flatnonzero(first[:i50] <= 0.1 * first.max())
+    i50 = int(np.argmax(first >= MID * first.max()))
+    below = np.flatnonzero(first[:i50] <= LOW * first.max())
     if first.max() > 0 and below.size and t[i50] > t[below[-1]]:
         t10 = t[below[-1]]
         start_s = max(earliest_s, t10 - MINJERK_LEAD * (t[i50] - t10))
     peak_i = int(np.argmax(last))
     after = last[peak_i:]
-    j50 = np.flatnonzero(after <= 0.5 * last.max())
-    j10 = np.flatnonzero(after <= 0.1 * last.max())
+    j50 = np.flatnonzero(after <= MID * last.max())
+    j10 = np.flatnonzero(after <= LOW * last.max())
     if last.max() > 0 and j50.size and j10.size and j10[0] > j50[0]:
         t50, t10 = t[peak_i + j50[0]], t[peak_i + j10[0]]
         end_s = t10 + MINJERK_LEAD * (t10 - t50)
