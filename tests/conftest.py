@@ -19,3 +19,18 @@ def ffmpeg():
 
 def truth(video: Path) -> dict:
     return json.loads(video.with_suffix(".json").read_text())
+
+
+@pytest.fixture(scope="session")
+def model():
+    from spinecoach import models
+
+    return models.resolve(None)  # fetches and verifies the default model on first use
+
+
+@pytest.fixture(scope="session")
+def tracks(model):
+    """Every sample clip's landmark track, from one real MediaPipe run each (cached across runs)."""
+    from spinecoach.track import cached_extract
+
+    return {v.stem: cached_extract(v, model)[0] for v in sample_clips()}

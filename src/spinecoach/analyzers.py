@@ -180,7 +180,8 @@ class RepCounter:
                 # Between the phases of one rep (cat, then cow) the body passes the start position:
                 # an unfinished sequence gets a moment to go on before it is called partial.
                 unfinished = 0 < len(self.reached) < self.n
-                if not unfinished or m.t_s - self.settled_since >= PHASE_PATIENCE_S:
+                wait = PHASE_PATIENCE_S if unfinished else self.c.min_rest_s
+                if m.t_s - self.settled_since >= wait:
                     events += self._finish(self.settled_since)
             elif not self.returning:
                 self.settled_since = None

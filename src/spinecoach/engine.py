@@ -6,6 +6,7 @@ two kinds (reps, hold) and the side rules.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,11 +39,11 @@ class Engine:
         left = tuple(ph.signal or exercise.signal for ph in exercise.phases)
         self._signals = {"left": left, "right": tuple(s.mirrored() for s in left)} \
             if exercise.sides == "mirror" else {None: left}
-        names = set(exercise.needs)
-        for signals in self._signals.values():
-            for s in signals:
-                names |= set(s.names())
-        self._needed = sorted(names)
+        self._needs = exercise.needs
+        # Landmarks each side's signals read: a side MediaPipe cannot see is left out (the far arm
+        # of a bird dog hides behind the body until it reaches forward); no side at all pauses.
+        self._side_names = {side: sorted({n for s in sigs for n in s.names()}) for side, sigs in self._signals.items()}
+        self._hips = _Drift()
         self._checks = {None: exercise.checks, "left": exercise.checks,
                         "right": tuple(replace(c, signal=c.signal.mirrored()) for c in exercise.checks)
                         if exercise.sides == "mirror" else exercise.checks}
@@ -60,22 +61,26 @@ class Engine:
         image = pose.image.copy()
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
-        bad = unreliable(pose.image, self._needed, self.ex.min_visibility)
-        if bad:
-            m = Measurement(t_s, None, reason=f"cannot see {bad[0].replace('mid_', '').replace('_', ' ')}")
+        bad = unreliable(pose.image, self._needs, self.ex.min_visibility)
+        sides = [side for side, names in self._side_names.items()
+                 if not unreliable(pose.image, names, self.ex.min_visibility)]
+        if bad or not sides:
+            missing = bad or unreliable(pose.image, self._side_names[next(iter(self._side_names))], self.ex.min_visibility)
+            m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
-        m = self._measure(t_s, world)
+        still = self._hips.update(t_s, image) < STILL_DRIFT
+        m = self._measure(t_s, world, sides, still)
         return Step(smoothed, m, tuple(self.analyzer.update(m)))
 
-    def _measure(self, t_s: float, world: np.ndarray) -> Measurement:
-        values = {side: tuple(s.compute(world) for s in sigs) for side, sigs in self._signals.items()}
+    def _measure(self, t_s: float, world: np.ndarray, sides: list, still: bool) -> Measurement:
+        values = {side: tuple(s.compute(world) for s in self._signals[side]) for side in sides}
         progress = {side: self._progress(v) for side, v in values.items()}
         key = max(progress, key=lambda k: max(progress[k]))  # the side whose signal is further along
         side = key
         if self.ex.sides == "upper_shoulder":
             # World y points down: the upper shoulder is the one with the smaller y.
             side = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
-        start_ok = all(c.min <= c.signal.compute(world) <= c.max for c in self.ex.start)
+        start_ok = still and all(c.min <= c.signal.compute(world) <= c.max for c in self.ex.start)
         if self.ex.relative_to_start and not self.analyzer.gate.open and start_ok:
             # Calibrate the neutral position while the start position is held.
             self._calibration.append(values[key][0])
@@ -90,3 +95,26 @@ class Engine:
 
     def finish(self) -> list[Event]:
         return self.analyzer.finish(self.last_t_s) if isinstance(self.analyzer, HoldTimer) else []
+
+
+STILL_DRIFT = 0.05  # image widths per second: faster hip travel means the person is not in place yet
+
+
+class _Drift:
+    """How fast the hips travel across the image (least-squares over the last half second)."""
+
+    def __init__(self, window_s: float = 0.5):
+        self.window_s = window_s
+        self.samples: deque = deque()
+
+    def update(self, t_s: float, image: np.ndarray) -> float:
+        hip = (image[INDEX["left_hip"], :2] + image[INDEX["right_hip"], :2]) / 2
+        self.samples.append((t_s, hip[0], hip[1]))
+        while self.samples[0][0] < t_s - self.window_s:
+            self.samples.popleft()
+        if len(self.samples) < 3:
+            return 0.0
+        a = np.array(self.samples)
+        t = a[:, 0] - a[:, 0].mean()
+        slope = (t[:, None] * (a[:, 1:] - a[:, 1:].mean(0))).sum(0) / max(float((t * t).sum()), 1e-9)
+        return float(np.hypot(*slope))

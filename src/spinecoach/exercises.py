@@ -47,6 +47,7 @@ class Counting:
     max_gap_s: float  # landmark dropouts up to this long pause the count; longer ones cancel the rep in progress
     start_gate_s: float  # the start position must be held this long before counting begins
     together: bool = False  # phases happen at once (bird dog: arm and leg), not one after the other
+    min_rest_s: float = 0.0  # back at the start this long before a rep is over (a dip mid-rep is not an end)
     relative_partial: float = 0.0  # a rep peaking below this share of the median of the earlier
     # reps' peaks is partial: MediaPipe's scale of some angles changes with the view
 
@@ -144,7 +145,7 @@ def load(path: Path) -> Exercise:
     counting = Counting(c.get("enter", float), c.get("exit", float), c.get("partial_min", float),
                         c.get("min_rep_s", float), c.get("refractory_s", float), c.get("max_gap_s", float),
                         c.get("start_gate_s", float), c.get("together", bool, False),
-                        c.get("relative_partial", float, 0.0))
+                        c.get("min_rest_s", float, 0.0), c.get("relative_partial", float, 0.0))
     if not 0 < counting.exit < counting.enter <= 1 or not 0 < counting.partial_min < counting.enter:
         c.fail("enter", "must be above exit and partial_min, all between 0 and 1")
     phases = tuple(Phase(p.get("name", str), p.get("start", float), p.get("peak", float),

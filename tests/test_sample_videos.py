@@ -1,0 +1,104 @@
+"""End to end on the committed sample videos: MediaPipe finds the body, the engine gets the truth."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import SAMPLES, sample_clips, truth
+
+from spinecoach import app, exercises
+from spinecoach.cli import main
+from spinecoach.samples import clip_report
+from spinecoach.synth.clips import BY_NAME
+
+CLIPS = [v.stem for v in sample_clips()]
+EXERCISE_CLIPS = [c for c in CLIPS if truth(SAMPLES / f"{c}.mp4")["exercise"] != "none"]
+# Known gaps, measured by `spinecoach bench accuracy sample_videos`: strict, so a fix shows up.
+KNOWN_COUNT_GAPS = {}
+KNOWN_BOUNDARY_GAPS = {"open_book_left_front", "open_book_right_oblique"}
+
+
+def test_the_catalogue_is_committed_and_small():
+    assert len(CLIPS) >= 12 and set(CLIPS) == set(BY_NAME)
+    size = sum(p.stat().st_size for p in SAMPLES.iterdir() if p.suffix in (".mp4", ".json", ".npz"))
+    assert size < 40e6
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_ground_truth_is_what_the_generator_scripts(clip):
+    """The committed truth equals a fresh run of the seeded script (no anny needed)."""
+    spec, t = BY_NAME[clip], truth(SAMPLES / f"{clip}.mp4")
+    script = spec.script(spec.rng())
+    assert t["reps"] == json.loads(json.dumps(script.reps)) and t["holds"] == script.holds
+    assert t["frames"] == int(np.ceil(script.t * spec.fps)) and (t["width"], t["height"]) == spec.size
+    joints = np.load(SAMPLES / t["joints_file"])
+    assert joints["joints_world"].shape == (t["frames"], 17, 3)
+
+
+@pytest.mark.parametrize("clip", EXERCISE_CLIPS)
+def test_mediapipe_finds_the_body_in_nearly_every_frame(clip, tracks):
+    video = SAMPLES / f"{clip}.mp4"
+    report = clip_report(video, truth(video), tracks[clip])
+    assert report["frames"] == truth(video)["frames"]
+    assert report["detected"] >= 0.95
+    assert report["err_best_side"] < 0.3  # median 2D error, in torso lengths
+
+
+def _summary(clip, tracks, exercise=None):
+    t = truth(SAMPLES / f"{clip}.mp4")
+    return app.analyze_track(tracks[clip], exercises.get(exercise or t["exercise"])).summary(), t
+
+
+@pytest.mark.parametrize("clip", [c for c in EXERCISE_CLIPS if c not in KNOWN_COUNT_GAPS])
+def test_counts_and_holds_match_the_truth(clip, tracks):
+    s, t = _summary(clip, tracks)
+    full = [r for r in t["reps"] if not r["partial"]]
+    assert s["rep_count"] == len(full)
+    if s["rep_count_by_side"] is not None:
+        assert s["rep_count_by_side"] == {side: sum(r["side"] == side for r in full) for side in ("left", "right")}
+    assert len(s["partial_reps"]) >= len(t["reps"]) - len(full)
+    assert len(s["holds"]) == len(t["holds"])
+    for found, true in zip(s["holds"], t["holds"]):
+        assert abs(found["start_s"] - true["start_s"]) < 0.5 and abs(found["end_s"] - true["end_s"]) < 0.5
+        assert abs(found["duration_s"] - (true["end_s"] - true["start_s"])) < 0.5
+
+
+@pytest.mark.parametrize("clip", [c for c in EXERCISE_CLIPS if truth(SAMPLES / f"{c}.mp4")["reps"]])
+def test_rep_boundaries_within_half_a_second(clip, tracks, request):
+    if clip in KNOWN_BOUNDARY_GAPS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="open book onset read late from rotation"))
+    s, t = _summary(clip, tracks)
+    full = [r for r in t["reps"] if not r["partial"]]
+    for found, true in zip(s["reps"], full):
+        assert abs(found["start_s"] - true["start_s"]) < 0.5 and abs(found["end_s"] - true["end_s"]) < 0.5
+
+
+@pytest.mark.parametrize("clip", CLIPS)
+def test_other_exercises_and_idle_count_nothing(clip, tracks):
+    own = truth(SAMPLES / f"{clip}.mp4")["exercise"]
+    for name in exercises.available():
+        if name != own:
+            s, _ = _summary(clip, tracks, name)
+            assert (s["rep_count"], len(s["holds"])) == (0, 0), name
+
+
+def test_analyze_command_writes_the_json(tmp_path, tracks, capsys):
+    out = tmp_path / "r.json"
+    assert main(["analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise", "cat_cow", "--json", str(out)]) == 0
+    s = json.loads(out.read_text())
+    assert s["exercise"] == "cat_cow" and s["rep_count"] == 6 and s["frames_with_pose"] > 0.95
+    assert set(s["reps"][0]) >= {"start_s", "end_s", "side", "rom_deg"}
+    assert "reps: 6" in capsys.readouterr().out
+
+
+def test_annotated_video_is_written_only_when_asked(tmp_path, tracks):
+    import cv2
+
+    video = SAMPLES / "cobra_oblique.mp4"
+    before = set(tmp_path.iterdir())
+    app.analyze_file(video, "cobra", json_out=None, annotated=None)
+    assert set(tmp_path.iterdir()) == before
+    out = tmp_path / "a.mp4"
+    app.analyze_file(video, "cobra", annotated=out)
+    cap = cv2.VideoCapture(str(out))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == truth(video)["frames"]

@@ -1,0 +1,58 @@
+import numpy as np
+import pytest
+
+from spinecoach.signals import INDEX, NoFilter, OneEuroFilter, Signal, mirror, unreliable
+
+
+def pose(**points):
+    world = np.zeros((33, 3))
+    for name, xyz in points.items():
+        world[INDEX[name]] = xyz
+    return world
+
+
+def test_angles_from_named_landmarks():
+    w = pose(left_shoulder=[0, 0, 0], left_elbow=[0, 0.3, 0], left_wrist=[0.3, 0.3, 0],
+             left_hip=[0, 0.5, 0], right_hip=[0.3, 0.5, 0], right_shoulder=[0.3, 0, 0])
+    assert Signal("joint_angle", ("left_shoulder", "left_elbow", "left_wrist")).compute(w) == pytest.approx(90)
+    # world y points down: the elbow hangs below the shoulder
+    assert Signal("elevation", ("left_shoulder", "left_elbow")).compute(w) == pytest.approx(-90)
+    assert Signal("elevation", ("mid_hip", "mid_shoulder")).compute(w) == pytest.approx(90)
+    lines = ("left_shoulder", "right_shoulder"), ("left_hip", "right_hip")
+    assert Signal("line_angle", lines[0], lines[1]).compute(w) == pytest.approx(0, abs=1e-3)
+    swapped = Signal("line_angle", ("right_shoulder", "left_shoulder"), lines[1]).compute(w)
+    assert swapped == pytest.approx(180, abs=1e-3)
+    assert Signal("axis_angle", ("right_shoulder", "left_shoulder"), lines[1]).compute(w) == pytest.approx(0, abs=1e-3)
+
+
+def test_mirroring_swaps_sides_only():
+    s = Signal("elevation", ("left_shoulder", "mid_wrist")).mirrored()
+    assert s.points == ("right_shoulder", "mid_wrist") and mirror("nose") == "nose"
+
+
+def test_visibility_gating_names_what_is_not_seen():
+    image = np.zeros((33, 5))
+    image[:, :2] = 0.5
+    image[:, 3] = 0.9
+    image[INDEX["left_knee"], 3] = 0.1
+    assert unreliable(image, ["left_knee", "mid_knee", "nose"], 0.5) == ["left_knee"]  # mid needs one
+    image[INDEX["right_knee"], 0] = 1.4  # out of the frame
+    assert unreliable(image, ["mid_knee"], 0.5) == ["mid_knee"]
+
+
+def test_one_euro_smooths_jitter_and_follows_moves():
+    rng = np.random.default_rng(0)
+    f = OneEuroFilter()
+    t = np.arange(0, 4, 1 / 30)
+    still = [f(ti, np.array([10 + rng.normal(0, 1)]))[0] for ti in t[:60]]
+    assert np.std(still[20:]) < 0.5  # raw jitter has std 1
+    moved = [f(ti, np.array([10 + 30 * (ti - 2)]))[0] for ti in t[60:]]
+    assert moved[-1] == pytest.approx(10 + 30 * (t[-1] - 2), abs=3)  # little lag in a fast move
+    assert NoFilter()(0.0, np.array([3.0]))[0] == 3.0
+
+
+def test_one_euro_restarts_after_a_gap():
+    f = OneEuroFilter()
+    f(0.0, np.array([0.0]))
+    f(0.03, np.array([0.0]))
+    assert f(2.0, np.array([50.0]))[0] == 50.0  # no sliding from a stale value
