@@ -163,7 +163,9 @@ class RepCounter:
                 self._settled_t, self._settled_value = m.t_s, m.value
                 if m.side:
                     self._start_votes.append(m.side)
-            if top >= self.c.exit and m.t_s - self._last_end >= self.c.refractory_s:
+            # Tracking starts as low as a partial rep reaches, so partial reps can be reported;
+            # counting still needs `enter`, and the return needs `exit` (hysteresis).
+            if top >= self.c.partial_min and m.t_s - self._last_end >= self.c.refractory_s:
                 self.moving = True
                 self.start_t = self._settled_t if self._settled_t is not None else m.t_s
                 self.start_value = self._settled_value if self._settled_t is not None else m.value
@@ -203,7 +205,8 @@ class RepCounter:
             self.at_peak_since = None
 
     def _finish(self, t_s: float) -> list[Event]:
-        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0))
+        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0),
+                                         self.reached)
         full = len(self.reached) == self.n and end_s - start_s >= self.c.min_rep_s
         if full and self.c.relative_partial and self._peaks:
             full = self.peak >= self.c.relative_partial * float(np.median(self._peaks))
@@ -218,7 +221,7 @@ class RepCounter:
             self.count += 1
             self.count_by_side[side] += 1
             events.append(Event("rep", t_s, rep=rep))
-        elif self.peak >= self.c.partial_min:
+        elif self.peak >= self.c.partial_min and end_s - start_s >= self.c.min_rep_s:
             events.append(Event("partial_rep", t_s, rep=rep))
         self._last_end = t_s
         self._settled_t = t_s
@@ -230,7 +233,7 @@ LOW, MID = 0.15, 0.5  # amplitude levels timed on the rise and the return
 MINJERK_LEAD = 1.38  # min-jerk: the 15%-of-amplitude point is 1.38 x (15% -> 50% time) after onset
 
 
-def movement_bounds(trace, start_s, end_s, earliest_s):
+def movement_bounds(trace, start_s, end_s, earliest_s, phases=()):
     """Onset and end of a rep's movement from its progress trace.
 
     Threshold crossings see a smooth movement late at its start and early at its end. Human
@@ -241,8 +244,12 @@ def movement_bounds(trace, start_s, end_s, earliest_s):
     if len(trace) < 5:
         return start_s, end_s
     t = np.array([x[0] for x in trace])
+    # The rise into the first phase reached and the return from the last one reached; for a rep
+    # that reached none, whichever phase went furthest.
     p = np.array([x[1] for x in trace])
-    first, last = p[:, 0], p[:, -1]
+    top = p.max(axis=1)
+    first = p[:, phases[0]] if phases else top
+    last = p[:, phases[-1]] if phases else top
     i50 = int(np.argmax(first >= MID * first.max()))
     below = np.flatnonzero(first[:i50] <= LOW * first.max())
     if first.max() > 0 and below.size and t[i50] > t[below[-1]]:
