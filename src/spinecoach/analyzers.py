@@ -130,6 +130,12 @@ class RepCounter:
         self._last_end = -1e9
         self.progress = 0.0  # for the overlay: where the body is between start and peak
 
+    @property
+    def active_side(self) -> str | None:
+        """The side being worked now (for the overlay)."""
+        votes = Counter(self._start_votes) if self.side_at == "start" else self.side_votes
+        return votes.most_common(1)[0][0] if votes else None
+
     def _reset_rep(self):
         self.moving = False
         self.reached: list[int] = []
@@ -212,8 +218,7 @@ class RepCounter:
             full = self.peak >= self.c.relative_partial * float(np.median(self._peaks))
         if full:
             self._peaks.append(self.peak)
-        votes = Counter(self._start_votes) if self.side_at == "start" else self.side_votes
-        side = votes.most_common(1)[0][0] if votes else None
+        side = self.active_side
         rom = abs(self.peak_value - self.start_value) if None not in (self.peak_value, self.start_value) else 0.0
         rep = Rep(start_s, end_s, side, rom, self.peak, not full, self.held, dict(self.peak_checks))
         events = []

@@ -1,4 +1,4 @@
-"""Use cases, wiring the stages together: analyze a video file (live and routines come later)."""
+"""Use cases, wiring the stages together: analyze a video file, live coaching, routines."""
 
 from __future__ import annotations
 
@@ -51,3 +51,146 @@ def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path) -
             step = engine.step(pose)
             overlay.annotate(frame.bgr, step, engine.analyzer)
             w.write(frame.bgr)
+
+
+PEOPLE_CHECK_S = 3.0  # how often the live path counts the people in view
+
+
+def open_live_source(source: Path | None, camera: int | None, paced: bool = True):
+    """The camera, or a file played as one: in real time (frames dropped when the machine falls
+    behind, like a camera), or unpaced (every frame, as fast as the model goes: for tests)."""
+    from spinecoach.source import CameraSource, RealtimeSource, VideoSource
+
+    if source is None:
+        return CameraSource(camera or 0)
+    return RealtimeSource(source) if paced else VideoSource(source)
+
+
+def run_live(exercise_name: str, source: Path | None = None, camera: int | None = None,
+             model_arg: str | None = None, window=None, mirror: bool | None = None,
+             record: Path | None = None, events: Path | None = None, json_out: Path | None = None,
+             paced: bool = True):
+    """One exercise in front of the camera (or a file played as one). Returns (session, stats)."""
+    from spinecoach.display import Window
+    from spinecoach.live import Coach, run
+    from spinecoach.pose import LivePose, PoseEstimator
+    from spinecoach.sinks import EventLog, VideoWriter
+
+    exercise = exercises.get(exercise_name)
+    model = models.resolve(model_arg)
+    if mirror is None:  # a mirror image for someone facing the laptop; a side view stays as it is
+        mirror = source is None and exercise.view != "side"
+    log = EventLog(events) if events else None
+    with open_live_source(source, camera, paced) as src, PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
+        recorder = VideoWriter(record, src.info.fps or 30.0, (src.info.width, src.info.height)) if record else None
+        coach = Coach(exercise, mirror, log.write if log else None)
+        live_pose = LivePose(estimator)
+        window = window or Window(f"spinecoach - {exercise.title}")
+        try:
+            stats = run(src, coach, live_pose, window, recorder, model.variant)
+        finally:
+            live_pose.close()
+            window.close()
+            if recorder:
+                recorder.close()
+            session = coach.finish()
+            if log:
+                log.close()
+            if json_out:
+                summary = session.summary()
+                summary["source"] = str(source) if source else f"camera {camera or 0}"
+                Path(json_out).write_text(json.dumps(summary, indent=1) + "\n")
+        dropped = getattr(src, "dropped", 0)
+    return session, stats.summary(dropped)
+
+
+def run_routine(name: str, sources: list[Path] | None = None, camera: int | None = None,
+                model_arg: str | None = None, window=None, countdown_s: float = 5.0,
+                events: Path | None = None, json_out: Path | None = None, paced: bool = True) -> list[dict]:
+    """Walk through a routine: a title card and countdown per step, then the step live until its
+    target is met (`n` skips). With a playlist of files, each file is played to its end (it is a
+    recording of the step) and a step takes files until its target is met. Returns the summary."""
+    import time
+
+    from spinecoach import routine as routines
+    from spinecoach.display import Window
+    from spinecoach.events import Event
+    from spinecoach.live import Coach, run
+    from spinecoach.overlay import card
+    from spinecoach.pose import LivePose, PoseEstimator
+    from spinecoach.routine import StepProgress
+    from spinecoach.sinks import EventLog
+
+    plan = routines.get(name)
+    model = models.resolve(model_arg)
+    playlist = list(sources or [])
+    window = window or Window(f"spinecoach - {plan.title}")
+    log = EventLog(events) if events else None
+    progress = [StepProgress(step) for step in plan.steps]
+    size = (1280, 720)
+    quit_all = False
+    try:
+        with PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
+            live_pose = LivePose(estimator)
+            try:
+                for k, sp in enumerate(progress):
+                    ex = exercises.get(sp.step.exercise)
+                    target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
+                        else f"hold {sp.step.hold_s:g} s"
+                    if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
+                                  [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
+                        quit_all = True
+                        break
+                    while not sp.met() and not quit_all:
+                        if sources is not None and (not playlist or len(sp.sessions) >= max(1, len(sp.step.sides))):
+                            break  # one recording per step, a second one where the other side is still to do
+                        path = playlist.pop(0) if sources is not None else None
+                        with open_live_source(path, camera, paced) as src:
+                            size = (src.info.width, src.info.height)
+                            coach = Coach(ex, mirror=False, on_event=log.write if log else None)
+                            stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
+                            banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""  # noqa: E731
+                            stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
+                            sp.sessions.append(coach.finish())
+                        if stats.key == "quit":
+                            quit_all = True
+                        if stats.key == "next":
+                            sp.skipped = True
+                            break
+                    if log:
+                        log.write(Event("step_done", 0.0, text=sp.step.exercise))
+                    if quit_all:
+                        break
+            finally:
+                live_pose.close()
+        summary = [sp.summary() for sp in progress if sp.sessions]
+        lines = [_summary_line(s) for s in summary]
+        if not quit_all:
+            _countdown(window, card, size, f"{plan.title}: done", lines, max(countdown_s, 0.0), time)
+    finally:
+        window.close()
+        if log:
+            log.close()
+    if json_out:
+        Path(json_out).write_text(json.dumps({"routine": plan.name, "steps": summary}, indent=1) + "\n")
+    return summary
+
+
+def _summary_line(s: dict) -> str:
+    if "reps" in s:
+        sides = ", ".join(f"{k} {v}" for k, v in (s["reps_by_side"] or {}).items())
+        rom = f", range {s['median_rom_deg']:.0f} deg" if s["median_rom_deg"] is not None else ""
+        return f"{s['title']}: {s['reps']} reps" + (f" ({sides})" if sides else "") + rom
+    return f"{s['title']}: holds " + ", ".join(f"{h:.0f} s" for h in s["holds_s"]) if s["holds_s"] \
+        else f"{s['title']}: no hold"
+
+
+def _countdown(window, card, size, title, lines, seconds, time) -> str | None:
+    """A card with a countdown (wall clock: it is only a pause for the person, nothing is timed)."""
+    end = time.monotonic() + seconds
+    while True:
+        left = end - time.monotonic()
+        key = window.show(card(size, title, lines, f"{int(left) + 1}" if left > 0 else ""))
+        if key in ("quit", "next") or left <= 0:
+            return key
+        time.sleep(0.05)

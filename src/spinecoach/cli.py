@@ -75,6 +75,34 @@ def report_text(s: dict) -> str:
     return "\n".join(lines)
 
 
+def cmd_live(args) -> int:
+    from spinecoach import app
+    from spinecoach.display import NoWindow
+
+    session, stats = app.run_live(args.exercise, Path(args.source) if args.source else None, args.camera,
+                                  args.model, NoWindow() if args.no_window else None, args.mirror,
+                                  Path(args.record) if args.record else None,
+                                  Path(args.events) if args.events else None, Path(args.json) if args.json else None,
+                                  not args.unpaced)
+    print(report_text(session.summary()))
+    print(f"frames shown {stats['frames_shown']}, analysed {stats['frames_analysed']}, "
+          f"latency median {stats['latency_median_ms']} ms")
+    return 0
+
+
+def cmd_routine(args) -> int:
+    from spinecoach import app
+    from spinecoach.display import NoWindow
+
+    summary = app.run_routine(args.name, [Path(p) for p in args.source] if args.source else None, args.camera,
+                              args.model, NoWindow() if args.no_window else None, args.countdown,
+                              Path(args.events) if args.events else None, Path(args.json) if args.json else None,
+                              not args.unpaced)
+    for s in summary:
+        print(app._summary_line(s))
+    return 0
+
+
 def cmd_models(args) -> int:
     from spinecoach import models
 
@@ -141,6 +169,35 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--annotated", metavar="OUT.mp4", help="write the video with the overlay drawn")
     s.add_argument("--model", help="model variant or .task path")
     s.set_defaults(func=cmd_analyze)
+
+    s = sub.add_parser("live", help="coach one exercise live from the webcam (or a video played as one)")
+    s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
+    s.add_argument("--camera", type=int, help="camera index (default 0)")
+    s.add_argument("--source", metavar="VIDEO", help="play a video file as if it were the camera")
+    s.add_argument("--model", help="model variant or .task path")
+    s.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=None,
+                   help="mirror the view (default: on for a camera facing you, off for side views and files)")
+    s.add_argument("--record", metavar="OUT.mp4", help="write the frames with the overlay")
+    s.add_argument("--events", metavar="OUT.jsonl", help="write one JSON line per event")
+    s.add_argument("--json", metavar="OUT", help="write the summary as JSON")
+    s.add_argument("--no-window", action="store_true", help="run without showing a window")
+    s.add_argument("--unpaced", action="store_true",
+                   help="with --source: every frame as fast as the model goes, instead of real time")
+    s.set_defaults(func=cmd_live)
+
+    s = sub.add_parser("routine", help="walk through a routine of exercises (exercises/routines/NAME.toml)")
+    s.add_argument("name")
+    s.add_argument("--camera", type=int, help="camera index (default 0)")
+    s.add_argument("--source", action="append", metavar="VIDEO",
+                   help="play video files as the camera, in order, one or more per step (repeatable)")
+    s.add_argument("--countdown", type=float, default=5.0, help="seconds of the title card before each step")
+    s.add_argument("--model", help="model variant or .task path")
+    s.add_argument("--events", metavar="OUT.jsonl", help="write one JSON line per event")
+    s.add_argument("--json", metavar="OUT", help="write the routine summary as JSON")
+    s.add_argument("--no-window", action="store_true", help="run without showing a window")
+    s.add_argument("--unpaced", action="store_true",
+                   help="with --source: every frame as fast as the model goes, instead of real time")
+    s.set_defaults(func=cmd_routine)
 
     s = sub.add_parser("models", help="list, fetch or verify the Pose Landmarker models")
     s.add_argument("action", choices=["list", "fetch", "verify"])

@@ -47,7 +47,7 @@ class Overlay:
         if cue:
             self._line(img, cue, h - int(40 * u), 0.85 * u, WHITE)
         if status:
-            _text(img, status, (int(8 * u), h - int(10 * u)), 0.45 * u, GREY, 1)
+            _text(img, status, (int(8 * u), h - int(10 * u)), 0.55 * u, (210, 210, 210), max(1, int(u)))
         return img
 
     def _skeleton(self, img, image_lm, u):
@@ -70,7 +70,7 @@ class Overlay:
             _text(img, f"{counter.count}", (x, y), 2.2 * u, WHITE, max(2, int(4 * u)))
             _text(img, f"/ {int(self.ex.target[0])} reps", (x + int(70 * u), y), 0.7 * u)
             return
-        active = counter.side_votes.most_common(1)[0][0] if counter.side_votes else None
+        active = counter.active_side
         for i, side in enumerate(("left", "right")):
             color = AMBER if side == active else WHITE
             label = f"{side[0].upper()} {counter.count_by_side.get(side, 0)}"
@@ -78,20 +78,22 @@ class Overlay:
         _text(img, f"/ {int(self.ex.target[0])} per side", (x, y + int(32 * u)), 0.6 * u)
 
     def _ring(self, img, elapsed_s, u):
-        h, w = img.shape[:2]
+        """The hold timer: a ring filling toward the target, the seconds held in the middle."""
         target = self.ex.target[0]
-        r = int(48 * u)
-        c = (w - r - int(70 * u), r + int(16 * u))
-        cv2.circle(img, c, r, GREY, max(3, int(6 * u)), cv2.LINE_AA)
+        r = int(62 * u)
+        c = (int(16 * u) + r, int(16 * u) + r)
+        thick = max(4, int(9 * u))
+        cv2.circle(img, c, r, BLACK, thick + 4, cv2.LINE_AA)
+        cv2.circle(img, c, r, GREY, thick, cv2.LINE_AA)
         frac = min(elapsed_s / target, 1.0) if target else 0.0
         if frac > 0:
-            cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, GREEN if frac >= 1 else AMBER, max(3, int(6 * u)),
-                        cv2.LINE_AA)
+            cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, GREEN if frac >= 1 else AMBER, thick, cv2.LINE_AA)
         s = f"{int(elapsed_s)}"
-        (tw, th), _ = cv2.getTextSize(s, FONT, 1.3 * u, 3)
-        _text(img, s, (c[0] - tw // 2, c[1] + th // 2), 1.3 * u, WHITE, 3)
+        (tw, th), _ = cv2.getTextSize(s, FONT, 1.7 * u, max(2, int(4 * u)))
+        _text(img, s, (c[0] - tw // 2, c[1] + th // 2), 1.7 * u, WHITE, max(2, int(4 * u)))
+        _text(img, f"hold {int(target)} s", (c[0] + r + int(12 * u), c[1] + int(10 * u)), 0.75 * u)
         if elapsed_s > LONG_HOLD_S:
-            _text(img, "60 s+: you can stop", (c[0] - int(110 * u), c[1] + r + int(28 * u)), 0.55 * u, AMBER)
+            _text(img, "Over 60 s: no extra gain, you can stop", (int(16 * u), c[1] + r + int(34 * u)), 0.65 * u, AMBER)
 
     def _bar(self, img, progress, u):
         """Where the body is between the start position (bottom) and the end of the range (top)."""
@@ -116,3 +118,32 @@ class Overlay:
         cv2.rectangle(img, (x - 10, y - th - 10), (x + tw + 10, y + 10), BLACK, -1)
         _text(img, s, (x, y), scale, color, 2)
 
+
+
+def card(size_wh: tuple[int, int], title: str, lines: list[str], big: str = "") -> np.ndarray:
+    """A full-frame card (routine title, countdown, summary), readable from across the room."""
+    w, h = size_wh
+    img = np.full((h, w, 3), (40, 32, 28), np.uint8)
+    u = h / 480.0
+    _text(img, title, (int(24 * u), int(60 * u)), 1.2 * u, AMBER, max(2, int(3 * u)))
+    y = int(110 * u)
+    for line in lines:
+        for part in _wrap(line, w - int(48 * u), 0.7 * u):
+            _text(img, part, (int(24 * u), y), 0.7 * u)
+            y += int(34 * u)
+    if big:
+        (tw, th), _ = cv2.getTextSize(big, FONT, 3.0 * u, max(3, int(6 * u)))
+        _text(img, big, ((w - tw) // 2, h - int(60 * u)), 3.0 * u, WHITE, max(3, int(6 * u)))
+    return img
+
+
+def _wrap(text: str, width_px: int, scale: float) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for word in words:
+        trial = f"{cur} {word}".strip()
+        if cv2.getTextSize(trial, FONT, scale, 2)[0][0] > width_px and cur:
+            lines.append(cur)
+            cur = word
+        else:
+            cur = trial
+    return lines + ([cur] if cur else [])

@@ -20,7 +20,12 @@ from spinecoach.types import N_LANDMARKS, PoseFrame
 
 
 class PoseEstimator:
-    def __init__(self, model: ModelFile, num_poses: int = 1, min_confidence: float = 0.5):
+    """`people_check_s`: every so many media seconds, also count the people in view with a second,
+    two-pose landmarker (IMAGE mode). The tracking landmarker stays at one pose: asking it for two
+    makes it re-detect on every frame, which changes its landmarks and costs time."""
+
+    def __init__(self, model: ModelFile, num_poses: int = 1, min_confidence: float = 0.5,
+                 people_check_s: float | None = None):
         import mediapipe as mp
         from mediapipe.tasks.python import BaseOptions, vision
 
@@ -40,14 +45,27 @@ class PoseEstimator:
                              "run `spinecoach models fetch`") from e
         self.model = model
         self._last_ms = -1
-        self.poses_in_view = 0  # how many people the last frame showed (for camera coaching)
+        self.poses_in_view = 0  # how many people were seen at the last check (for camera coaching)
+        self._people_check_ms = None if people_check_s is None else people_check_s * 1000
+        self._last_check_ms = -1e12
+        self._counter = None
+        if people_check_s is not None:
+            self._counter = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(model.path)),
+                running_mode=vision.RunningMode.IMAGE, num_poses=2,
+                min_pose_detection_confidence=min_confidence))
 
     def estimate(self, frame: Frame) -> PoseFrame:
         ts = max(int(round(frame.timestamp_ms)), self._last_ms + 1)
         self._last_ms = ts
         rgb = cv2.cvtColor(frame.bgr, cv2.COLOR_BGR2RGB)
-        result = self._landmarker.detect_for_video(self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb), ts)
-        self.poses_in_view = len(result.pose_landmarks)
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
+        result = self._landmarker.detect_for_video(image, ts)
+        if self._counter is not None and ts - self._last_check_ms >= self._people_check_ms:
+            self._last_check_ms = ts
+            self.poses_in_view = len(self._counter.detect(image).pose_landmarks)
+        elif self._counter is None:
+            self.poses_in_view = len(result.pose_landmarks)
         if not result.pose_landmarks:
             return PoseFrame(frame.timestamp_ms, None, None)
         image = np.array([(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0)
@@ -58,6 +76,8 @@ class PoseEstimator:
 
     def close(self):
         self._landmarker.close()
+        if self._counter is not None:
+            self._counter.close()
 
     def __enter__(self):
         return self
@@ -93,6 +113,11 @@ class LivePose:
     def latest(self) -> tuple[Frame, PoseFrame] | None:
         with self._cond:
             return self._result
+
+    @property
+    def people(self) -> int:
+        """How many people the last finished frame showed."""
+        return self._estimator.poses_in_view
 
     def wait_idle(self, timeout_s: float = 5.0) -> None:
         """Block until the pending frame (if any) has been processed."""

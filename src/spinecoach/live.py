@@ -1,0 +1,149 @@
+"""Live coaching: camera (or a file played as one) -> newest-frame pose -> engine -> overlay -> window.
+
+The capture loop never waits for the model: it shows the newest frame with the newest finished
+result. Counts and holds are timed by the media timestamps of the frames the model saw, so a slow
+machine sees fewer frames but times them right.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from spinecoach.coaching import CueLimiter, camera_advice
+from spinecoach.engine import Engine, Step
+from spinecoach.events import Event
+from spinecoach.exercises import Exercise
+from spinecoach.overlay import Overlay
+from spinecoach.session import Session
+
+
+@dataclass
+class LiveStats:
+    shown: int = 0  # frames drawn
+    analysed: int = 0  # frames the model finished
+    latencies_ms: list = field(default_factory=list)  # capture -> overlay drawn, per analysed frame
+    key: str | None = None  # "quit" or "next" when a key (or Ctrl-C) ended the loop
+
+    def summary(self, dropped_by_source: int) -> dict:
+        lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
+        offered = self.shown + dropped_by_source
+        return {"frames_shown": self.shown, "frames_analysed": self.analysed,
+                "dropped_share": round(1 - self.analysed / offered, 4) if offered else 0.0,
+                "latency_median_ms": round(float(np.median(lat)), 1),
+                "latency_p95_ms": round(float(np.percentile(lat, 95)), 1)}
+
+
+class Coach:
+    """One exercise on screen: feeds results to the engine, picks the line to show, draws."""
+
+    def __init__(self, exercise: Exercise, mirror: bool, on_event=None):
+        self.ex, self.mirror, self.on_event = exercise, mirror, on_event or (lambda e: None)
+        self.overlay = Overlay(exercise, mirror=mirror)
+        self.reset()
+
+    def reset(self):
+        self.engine = Engine(self.ex)
+        self.session = Session(self.ex)
+        self.cues = CueLimiter()
+        self.step: Step | None = None
+        self.advice = ""
+
+    def on_result(self, pose, bgr, people: int) -> None:
+        step = self.engine.step(pose)
+        self.step = step
+        self._emit(step.events, pose.found)
+        t = step.measurement.t_s
+        brightness = float(bgr[::16, ::16].mean())
+        gate_open = self.engine.analyzer.gate.open
+        self.advice = "" if gate_open and people <= 1 else camera_advice(
+            step.pose.image, brightness, people, self.ex.view) or ("" if gate_open else self._start_hint(step))
+        failing = [cue for cue, ok in step.measurement.checks if not ok and cue]
+        shown = self.cues.offer(t, failing[0] if failing and gate_open and self._in_range() else "")
+        if shown:
+            self._emit([Event("cue", t, text=shown)], None)
+
+    def _start_hint(self, step: Step) -> str:
+        return f"Get into position: {self.ex.title.lower()} start" if step.measurement.progress is not None \
+            else step.measurement.reason.capitalize()
+
+    def _in_range(self) -> bool:
+        a = self.engine.analyzer
+        return getattr(a, "moving", False) or getattr(a, "holding", False)
+
+    def _emit(self, events, found):
+        if found is not None:
+            self.session.add(events, found)
+        else:
+            self.session.events.extend(events)
+        for e in events:
+            self.on_event(e)
+
+    def draw(self, bgr, status: str, banner: str = "") -> None:
+        t = self.step.measurement.t_s if self.step else 0.0
+        self.overlay.annotate(bgr, self.step, self.engine.analyzer, cue=self.cues.current(t),
+                              status=status, banner=banner or self.advice)
+
+    def finish(self) -> Session:
+        self._emit(self.engine.finish(), None)
+        return self.session
+
+
+def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str = "",
+        stop=lambda: False, banner=lambda: "") -> LiveStats:
+    """The capture loop. Ends at the end of the source, on `q`/Esc/closing the window (`stats.key`
+    says which key), when `stop()` turns true (a routine's target met), or on Ctrl-C; whatever
+    happened so far is kept in `coach.session`."""
+    stats = LiveStats()
+    captured: dict[int, float] = {}
+    last_index, paused, fps = -1, False, 0.0
+    t_prev = time.perf_counter()
+    try:
+        for frame in source:
+            now = time.perf_counter()
+            captured[frame.index] = now
+            live_pose.submit(frame)
+            if not hasattr(source, "dropped"):
+                live_pose.wait_idle()  # an unpaced file: every frame gets its result, none dropped
+            result = live_pose.latest()
+            new = result is not None and result[0].index != last_index
+            if new:
+                last_index = result[0].index
+                stats.analysed += 1
+                if not paused:
+                    coach.on_result(result[1], frame.bgr, live_pose.people)
+            fps = 0.9 * fps + 0.1 / max(now - t_prev, 1e-6)
+            t_prev = now
+            lat = (time.perf_counter() - captured.get(last_index, now)) * 1000 if result else 0.0
+            # Draw on a copy: the model's thread may still be reading this frame.
+            canvas = frame.bgr.copy()
+            coach.draw(canvas, f"{fps:4.1f} fps  {lat:4.0f} ms  model {model_name}",
+                       "Paused: space to go on" if paused else banner())
+            if new:
+                stats.latencies_ms.append((time.perf_counter() - captured.pop(last_index, now)) * 1000)
+                for i in [i for i in captured if i < last_index]:
+                    del captured[i]  # frames the model never saw
+            if recorder:
+                recorder.write(canvas)
+            stats.shown += 1
+            key = window.show(canvas)
+            if key == "quit" or key == "next":
+                stats.key = key
+                break
+            if new and stop():
+                break
+            if key == "pause":
+                paused = not paused
+            elif key == "reset":
+                coach.reset()
+        else:
+            live_pose.wait_idle()  # the file ended: let the model finish the last frame
+            result = live_pose.latest()
+            if result is not None and result[0].index != last_index and not paused:
+                stats.analysed += 1
+                coach.on_result(result[1], result[0].bgr, live_pose.people)
+    except KeyboardInterrupt:
+        stats.key = "quit"
+    return stats
