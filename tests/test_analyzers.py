@@ -86,7 +86,7 @@ def test_nothing_is_counted_before_the_start_position_is_held():
 def test_short_dropouts_pause_without_losing_the_rep():
     keys, end, _ = reps_signal([3.0] * 3, [1.0] * 3)
     c = RepCounter(COUNTING, 1)
-    gap = lambda t: 4.0 <= t < 4.4  # noqa: E731 - during the first rep's peak
+    gap = lambda t: 4.0 <= t < 4.4
     events = run(c, curve(keys), end, missing=gap)
     assert c.count == 3
     assert kinds(events, "paused")[0].text == "cannot see wrists" and kinds(events, "resumed")

@@ -20,7 +20,7 @@ def test_every_command_has_help(capsys):
 
 
 def test_missing_video_is_one_line_and_status_1(capsys, tmp_path):
-    code, out, err = run(capsys, "pose", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "t.npz"))
+    code, _, err = run(capsys, "pose", str(tmp_path / "none.mp4"), "-o", str(tmp_path / "t.npz"))
     assert code == 1
     assert err.strip() == f"Error: video {tmp_path / 'none.mp4'} not found"
 

@@ -27,7 +27,7 @@ STILL_WINDOW_S = 0.8
 
 def local_slope(t: np.ndarray, y: np.ndarray, window_s: float) -> np.ndarray:
     """Least-squares slope of y over a centred window around each sample (no lag, robust to jitter)."""
-    c = lambda a: np.concatenate([[0.0], np.cumsum(a)])  # noqa: E731
+    c = lambda a: np.concatenate([[0.0], np.cumsum(a)])
     st, sy, stt, sty = c(t), c(y), c(t * t), c(t * y)
     lo = np.searchsorted(t, t - window_s / 2)
     hi = np.searchsorted(t, t + window_s / 2, side="right")

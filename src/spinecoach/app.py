@@ -130,39 +130,40 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     size = (1280, 720)
     quit_all = False
     try:
-        with PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
-            live_pose = LivePose(estimator)
-            try:
-                for k, sp in enumerate(progress):
-                    ex = exercises.get(sp.step.exercise)
-                    target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
-                        else f"hold {sp.step.hold_s:g} s"
-                    if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
-                                  [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
-                        quit_all = True
-                        break
-                    while not sp.met() and not quit_all:
-                        if sources is not None and (not playlist or len(sp.sessions) >= max(1, len(sp.step.sides))):
-                            break  # one recording per step, a second one where the other side is still to do
-                        path = playlist.pop(0) if sources is not None else None
-                        with open_live_source(path, camera, paced) as src:
-                            size = (src.info.width, src.info.height)
-                            coach = Coach(ex, mirror=False, on_event=log.write if log else None)
-                            stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
-                            banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""  # noqa: E731
-                            stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
-                            sp.sessions.append(coach.finish())
-                        if stats.key == "quit":
-                            quit_all = True
-                        if stats.key == "next":
-                            sp.skipped = True
-                            break
-                    if log:
-                        log.write(Event("step_done", 0.0, text=sp.step.exercise))
-                    if quit_all:
-                        break
-            finally:
-                live_pose.close()
+        for k, sp in enumerate(progress):
+            ex = exercises.get(sp.step.exercise)
+            target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
+                else f"hold {sp.step.hold_s:g} s"
+            if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
+                          [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
+                quit_all = True
+                break
+            while not sp.met() and not quit_all:
+                if sources is not None and (not playlist or len(sp.sessions) >= max(1, len(sp.step.sides))):
+                    break  # one recording per step, a second one where the other side is still to do
+                path = playlist.pop(0) if sources is not None else None
+                # A fresh landmarker per source: its tracking and timestamps must not carry over a cut.
+                with open_live_source(path, camera, paced) as src, \
+                        PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
+                    size = (src.info.width, src.info.height)
+                    coach = Coach(ex, mirror=False, on_event=log.write if log else None)
+                    stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
+                    banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
+                    live_pose = LivePose(estimator)
+                    try:
+                        stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
+                    finally:
+                        live_pose.close()
+                    sp.sessions.append(coach.finish())
+                if stats.key == "quit":
+                    quit_all = True
+                if stats.key == "next":
+                    sp.skipped = True
+                    break
+            if log:
+                log.write(Event("step_done", 0.0, text=sp.step.exercise))
+            if quit_all:
+                break
         summary = [sp.summary() for sp in progress if sp.sessions]
         lines = [_summary_line(s) for s in summary]
         if not quit_all:

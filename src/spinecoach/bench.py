@@ -159,3 +159,21 @@ def accuracy_report(own: list[dict], cross: list[dict], variant: str) -> str:
     lines += [f"  - {c['clip']} as {c['as']}: {c['reps']} reps, {c['holds']} holds" for c in false]
     _ = holds_exact
     return "\n".join(lines) + "\n"
+
+
+def live(video: Path, model_args: list[str], exercise: str, runs: int) -> int:
+    """Latency of the live path (frame captured -> overlay drawn) and the share of frames the model
+    never saw, playing `video` in real time as the camera, per model."""
+    from spinecoach import app
+    from spinecoach.display import NoWindow
+
+    print(f"{video.name} played in real time as the camera, exercise {exercise}; {machine()}")
+    for arg in model_args:
+        rows = []
+        for _ in range(runs):
+            _, stats = app.run_live(exercise, video, model_arg=arg, window=NoWindow())
+            rows.append(stats)
+        med = lambda k: statistics.median(r[k] for r in rows)
+        print(f"model {arg}: latency median {med('latency_median_ms'):.0f} ms, p95 {med('latency_p95_ms'):.0f} ms, "
+              f"frames dropped {med('dropped_share'):.1%} (medians of {runs} runs)")
+    return 0

@@ -144,6 +144,8 @@ def cmd_bench(args) -> int:
 
     if args.what == "pipeline":
         return bench.pipeline(Path(args.path), args.model, args.runs)
+    if args.what == "live":
+        return bench.live(Path(args.path), (args.model or "full").split(","), args.exercise, args.runs)
     if args.what == "accuracy":
         return bench.accuracy(Path(args.path), args.model, Path(args.out) if args.out else None)
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
@@ -213,10 +215,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_samples)
 
     s = sub.add_parser("bench", help="benchmarks: accuracy against ground truth, pipeline overhead")
-    s.add_argument("what", choices=["accuracy", "pipeline"])
-    s.add_argument("path", help="accuracy: a folder of clips with ground truth; pipeline: a video")
+    s.add_argument("what", choices=["accuracy", "pipeline", "live"])
+    s.add_argument("path", help="accuracy: a folder of clips with ground truth; pipeline, live: a video")
+    s.add_argument("--exercise", default="cat_cow", help="live: the exercise to coach")
     s.add_argument("--out", help="accuracy: also write the report to this file")
-    s.add_argument("--model", help="model variant or .task path")
+    s.add_argument("--model", help="model variant or .task path (live: comma-separated list)")
     s.add_argument("--runs", type=int, default=3, help="runs (the median is reported)")
     s.set_defaults(func=cmd_bench)
     return p

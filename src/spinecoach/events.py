@@ -45,7 +45,8 @@ class Hold:
 
 @dataclass(frozen=True)
 class Event:
-    """kind: ready, rep, partial_rep, hold_started, hold_ended, hold_long, paused, resumed, cue, side_switched"""
+    """kind: ready, rep, partial_rep, hold_started, hold_ended, hold_long, paused, resumed, cue,
+    side_switched, step_done (routines)"""
 
     kind: str
     t_s: float

@@ -96,10 +96,10 @@ class _Reader:
                       f" (got {value!r})")
         return value
 
-    def table(self, key: str, default=...) -> "_Reader":
+    def table(self, key: str, default=...) -> _Reader:
         return _Reader(self.get(key, dict, default if default is ... else {}), self.path, f"{self.prefix}{key}.")
 
-    def tables(self, key: str) -> list["_Reader"]:
+    def tables(self, key: str) -> list[_Reader]:
         items = self.get(key, list, [])
         if not all(isinstance(t, dict) for t in items):
             self.fail(key, "must be a list of tables")

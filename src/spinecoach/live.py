@@ -50,6 +50,7 @@ class Coach:
         self.cues = CueLimiter()
         self.step: Step | None = None
         self.advice = ""
+        self._last_side = None
 
     def on_result(self, pose, bgr, people: int) -> None:
         step = self.engine.step(pose)
@@ -74,6 +75,12 @@ class Coach:
         return getattr(a, "moving", False) or getattr(a, "holding", False)
 
     def _emit(self, events, found):
+        events = list(events)
+        for e in list(events):
+            if e.kind == "rep" and e.rep.side:
+                if self._last_side and e.rep.side != self._last_side:
+                    events.append(Event("side_switched", e.t_s, text=e.rep.side))
+                self._last_side = e.rep.side
         if found is not None:
             self.session.add(events, found)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from spinecoach.analyzers import HoldTimer, LONG_HOLD_S, RepCounter
+from spinecoach.analyzers import LONG_HOLD_S, HoldTimer, RepCounter
 from spinecoach.engine import Step
 from spinecoach.exercises import Exercise
 

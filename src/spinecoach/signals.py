@@ -74,7 +74,7 @@ class Signal:
     points: tuple[str, ...]
     reference: tuple[str, ...] = ()
 
-    def mirrored(self) -> "Signal":
+    def mirrored(self) -> Signal:
         return Signal(self.type, tuple(map(mirror, self.points)), tuple(map(mirror, self.reference)))
 
     def names(self) -> tuple[str, ...]:

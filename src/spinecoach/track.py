@@ -44,7 +44,7 @@ class LandmarkTrack:
             yield PoseFrame(float(ts), self.image[i] if found[i] else None, self.world[i] if found[i] else None)
 
     @classmethod
-    def from_frames(cls, frames: list[PoseFrame], meta: dict) -> "LandmarkTrack":
+    def from_frames(cls, frames: list[PoseFrame], meta: dict) -> LandmarkTrack:
         n = len(frames)
         image = np.full((n, N_LANDMARKS, 5), np.nan, np.float32)
         world = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
@@ -70,7 +70,7 @@ class LandmarkTrack:
                 os.unlink(tmp)
 
     @classmethod
-    def load(cls, path: Path) -> "LandmarkTrack":
+    def load(cls, path: Path) -> LandmarkTrack:
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))

@@ -35,7 +35,7 @@ def room_for(clip: Clip):
     floors = [(150, 115, 80), (175, 150, 120), (110, 100, 95), (190, 180, 165)]
     walls = [(215, 205, 185), (170, 190, 200), (200, 175, 160), (185, 195, 170)]
     mats = [(110, 60, 150), (40, 130, 140), (60, 80, 160), (160, 70, 80)]
-    pick = lambda xs: tuple(int(v) for v in xs[rng.integers(len(xs))])  # noqa: E731
+    pick = lambda xs: tuple(int(v) for v in xs[rng.integers(len(xs))])
     return Room(pick(floors), pick(walls), pick(mats), float(rng.uniform(2.0, 4.0)), clip.seed)
 
 

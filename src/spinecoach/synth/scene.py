@@ -18,7 +18,7 @@ def _stable_gl_context_key():
     shaders and leaked them (gigabytes per clip). Key the cache by the context's address instead."""
     import ctypes
 
-    import OpenGL.contextdata as contextdata
+    from OpenGL import contextdata
 
     if getattr(contextdata.getContext, "_spinecoach", False):
         return
@@ -46,7 +46,7 @@ class Camera:
     position: np.ndarray  # (3,) camera centre in the world
 
     @classmethod
-    def look_at(cls, width, height, hfov_deg, position, target) -> "Camera":
+    def look_at(cls, width, height, hfov_deg, position, target) -> Camera:
         fx = (width / 2) / np.tan(np.radians(hfov_deg) / 2)
         forward = unit(np.asarray(target, float) - position)
         right = unit(np.cross(forward, [0, 0, 1.0]))

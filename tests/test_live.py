@@ -1,0 +1,118 @@
+"""The live path, with video files played as the camera (no camera here)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import pytest
+from conftest import SAMPLES, truth
+
+from spinecoach import app, exercises
+from spinecoach.display import NoWindow
+from spinecoach.source import VideoSource
+
+
+def _analyze(clip, tracks, name):
+    return app.analyze_track(tracks[clip], exercises.get(name)).summary()
+
+
+@pytest.mark.parametrize("clip,name", [("cat_cow_side", "cat_cow"), ("bird_dog_side", "bird_dog"),
+                                       ("childs_pose_oblique", "childs_pose")])
+def test_live_ends_with_the_counts_of_analyze(clip, name, tracks, tmp_path):
+    events = tmp_path / "e.jsonl"
+    session, stats = app.run_live(name, SAMPLES / f"{clip}.mp4", window=NoWindow(), events=events, paced=False)
+    live, offline = session.summary(), _analyze(clip, tracks, name)
+    assert live["rep_count"] == offline["rep_count"] and live["rep_count_by_side"] == offline["rep_count_by_side"]
+    assert len(live["holds"]) == len(offline["holds"])
+    for a, b in zip(live["holds"], offline["holds"]):
+        assert abs(a["duration_s"] - b["duration_s"]) < 0.5
+    lines = [json.loads(x) for x in events.read_text().splitlines()]
+    assert sum(e["event"] == "rep" for e in lines) == live["rep_count"]
+    assert all("t_s" in e for e in lines) and stats["frames_analysed"] == truth(SAMPLES / f"{clip}.mp4")["frames"]
+
+
+def test_real_time_playback_times_holds_by_media_time(tracks):
+    """Played at its own pace, frames are dropped when the machine lags; the hold is still timed right."""
+    session, stats = app.run_live("cobra", SAMPLES / "cobra_oblique.mp4", window=NoWindow())
+    offline = _analyze("cobra_oblique", tracks, "cobra")
+    live = session.summary()
+    assert len(live["holds"]) == len(offline["holds"]) == 1
+    assert abs(live["holds"][0]["duration_s"] - offline["holds"][0]["duration_s"]) < 0.5
+    assert 0 <= stats["dropped_share"] < 0.5 and stats["latency_median_ms"] > 0
+
+
+def test_quit_key_ends_cleanly_and_keeps_what_was_done(tmp_path):
+    out, events = tmp_path / "s.json", tmp_path / "e.jsonl"
+    frames_for_two_reps = 350  # cat_cow_side: the second rep ends at about 11 s
+    session, _ = app.run_live("cat_cow", SAMPLES / "cat_cow_side.mp4", window=NoWindow({frames_for_two_reps: "quit"}),
+                              events=events, json_out=out, paced=False)
+    s = json.loads(out.read_text())
+    assert s["rep_count"] == session.summary()["rep_count"] == 2 and s["frames"] < 400
+    assert events.read_text().count('"event": "rep"') == 2
+
+
+class _Interrupting(VideoSource):
+    def __iter__(self):
+        for frame in super().__iter__():
+            if frame.index == 350:
+                raise KeyboardInterrupt
+            yield frame
+
+
+def test_ctrl_c_ends_cleanly_and_keeps_what_was_done(tmp_path, monkeypatch):
+    monkeypatch.setattr(app, "open_live_source", lambda source, camera, paced=True: _Interrupting(source))
+    out = tmp_path / "s.json"
+    session, _ = app.run_live("cat_cow", SAMPLES / "cat_cow_side.mp4", window=NoWindow(), json_out=out)
+    assert json.loads(out.read_text())["rep_count"] == 2 == session.summary()["rep_count"]
+
+
+def test_nothing_is_written_unless_asked(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    app.run_live("cobra", SAMPLES / "cobra_oblique.mp4", window=NoWindow({30: "quit"}), paced=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_routine_runs_on_a_playlist_and_matches_the_truth(tmp_path):
+    clips = ["open_book_left_front", "open_book_right_oblique", "cat_cow_side", "bird_dog_side", "cobra_side",
+             "childs_pose_side"]
+    summary = app.run_routine("thoracic_mobility", [SAMPLES / f"{c}.mp4" for c in clips], window=NoWindow(),
+                              countdown_s=0, json_out=tmp_path / "r.json", paced=False)
+    steps = {s["exercise"]: s for s in summary}
+    full = {c: [r for r in truth(SAMPLES / f"{c}.mp4")["reps"] if not r["partial"]] for c in clips}
+    assert steps["open_book"]["reps_by_side"] == {"left": 8, "right": 8} and steps["open_book"]["met"]
+    assert steps["cat_cow"]["reps"] == len(full["cat_cow_side"])
+    assert steps["bird_dog"]["reps_by_side"] == {side: sum(r["side"] == side for r in full["bird_dog_side"])
+                                                 for side in ("left", "right")}
+    for clip, name in (("cobra_side", "cobra"), ("childs_pose_side", "childs_pose")):
+        true = [h["end_s"] - h["start_s"] for h in truth(SAMPLES / f"{clip}.mp4")["holds"]]
+        assert len(steps[name]["holds_s"]) == len(true)
+        assert all(abs(a - b) < 0.6 for a, b in zip(steps[name]["holds_s"], true))  # rounded to 0.1 s
+    assert json.loads((tmp_path / "r.json").read_text())["steps"] == summary
+
+
+@pytest.mark.skipif(not shutil.which("Xvfb"), reason="needs Xvfb (CI installs it)")
+def test_the_window_shows_under_a_virtual_display(tmp_path):
+    import cv2
+    import imageio_ffmpeg
+
+    display = ":87"
+    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24"], stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        env = {**os.environ, "DISPLAY": display}
+        proc = subprocess.Popen([sys.executable, "-m", "spinecoach.cli", "live", "--exercise", "cobra", "--source",
+                                 str(SAMPLES / "cobra_oblique.mp4")], env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        time.sleep(12.0)
+        shot = tmp_path / "shot.png"
+        subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-f", "x11grab", "-video_size", "1280x800",
+                        "-i", display, "-frames:v", "1", str(shot)], env=env, check=True, timeout=30)
+        out, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0 and "holds: 1" in out
+        img = cv2.imread(str(shot))
+        assert img is not None and img.std() > 20  # a picture, not an empty screen
+    finally:
+        xvfb.terminate()

@@ -1,0 +1,49 @@
+import numpy as np
+import pytest
+
+from spinecoach import exercises
+from spinecoach.analyzers import Measurement
+from spinecoach.engine import Engine, Step
+from spinecoach.overlay import Overlay, card
+from spinecoach.types import PoseFrame
+
+LONG_CUE = "Reach your arm out level with your shoulder and keep your back flat as a table"
+
+
+def _step(ex):
+    image = np.zeros((33, 5), np.float32)
+    image[:, 0] = np.linspace(0.05, 0.95, 33)
+    image[:, 1] = 0.5
+    image[:, 3] = 1.0
+    pose = PoseFrame(40_000.0, image, np.zeros((33, 3), np.float32))
+    return Step(pose, Measurement(40.0, (0.5,)), ())
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
+@pytest.mark.parametrize("name", ["bird_dog", "cat_cow", "cobra"])
+def test_overlay_fits_the_frame(size, name):
+    ex = exercises.get(name)
+    engine = Engine(ex)
+    if ex.kind == "hold":
+        engine.analyzer.started_s = 0.0  # a hold running for 40 s (past the target, ring full)
+    img = np.zeros((size[1], size[0], 3), np.uint8)
+    Overlay(ex).annotate(img, _step(ex), engine.analyzer, cue=LONG_CUE, status="25.0 fps  40 ms  model full",
+                         banner="Move back, your feet are out of view")
+    drawn = np.argwhere(img.any(axis=2))
+    assert len(drawn) > 0.02 * size[0] * size[1]  # something legible was drawn
+    assert drawn[:, 0].min() > 0 and drawn[:, 1].min() > 0  # nothing runs off an edge
+    assert drawn[:, 0].max() < size[1] - 1 and drawn[:, 1].max() < size[0] - 1
+
+
+def test_mirroring_flips_the_picture_not_the_numbers():
+    ex = exercises.get("cat_cow")
+    img = np.zeros((480, 640, 3), np.uint8)
+    img[:, :320] = 200  # left half bright
+    Overlay(ex, mirror=True).annotate(img, None, Engine(ex).analyzer)
+    assert img[240, 600].mean() > 150 and img[240, 330:600].mean() > 150  # now the right half
+
+
+def test_cards_wrap_long_text_inside_the_frame():
+    img = card((640, 480), "1/5  Open book", [LONG_CUE * 2, "Target: 8 reps per side"], "3")
+    rows = np.argwhere((img != img[0, 0]).any(axis=2))
+    assert rows[:, 1].max() < 639
