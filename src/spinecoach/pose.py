@@ -15,11 +15,11 @@ import numpy as np
 
 from spinecoach.errors import ModelError
 from spinecoach.models import ModelFile
-from spinecoach.source import Frame
+from spinecoach.source import Closing, Frame
 from spinecoach.types import N_LANDMARKS, PoseFrame
 
 
-class PoseEstimator:
+class PoseEstimator(Closing):
     """`people_check_s`: every so many media seconds, also count the people in view with a second,
     two-pose landmarker (IMAGE mode). The tracking landmarker stays at one pose: asking it for two
     makes it re-detect on every frame, which changes its landmarks and costs time."""
@@ -78,12 +78,6 @@ class PoseEstimator:
         self._landmarker.close()
         if self._counter is not None:
             self._counter.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 class LivePose:

@@ -8,9 +8,10 @@ from pathlib import Path
 import cv2
 
 from spinecoach.errors import SpinecoachError
+from spinecoach.source import Closing
 
 
-class VideoWriter:
+class VideoWriter(Closing):
     def __init__(self, path: Path, fps: float, size_wh: tuple[int, int]):
         self.path = Path(path)
         self._w = cv2.VideoWriter(str(self.path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size_wh)
@@ -23,14 +24,8 @@ class VideoWriter:
     def close(self) -> None:
         self._w.release()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class EventLog:
+class EventLog(Closing):
     """One JSON line per event, flushed as it happens so an interrupted session keeps its record."""
 
     def __init__(self, path: Path):
@@ -45,9 +40,3 @@ class EventLog:
 
     def close(self) -> None:
         self._f.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()

@@ -20,6 +20,19 @@ class Frame:
     bgr: np.ndarray  # (H, W, 3) uint8, upright
 
 
+class Closing:
+    """`with` support for anything with a close()."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 @dataclass(frozen=True)
 class SourceInfo:
     name: str
@@ -29,7 +42,7 @@ class SourceInfo:
     frame_count: int  # 0 when unknown (cameras)
 
 
-class VideoSource:
+class VideoSource(Closing):
     """Frames of a video file with each frame's container timestamp, rotation metadata applied.
 
     Variable-frame-rate files keep their real timing because the timestamp comes from the
@@ -71,14 +84,8 @@ class VideoSource:
     def close(self):
         self._cap.release()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class CameraSource:
+class CameraSource(Closing):
     """A webcam by index; timestamps from a monotonic clock taken when each frame arrives."""
 
     def __init__(self, index: int = 0):
@@ -101,14 +108,8 @@ class CameraSource:
     def close(self):
         self._cap.release()
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-
-class RealtimeSource:
+class RealtimeSource(Closing):
     """A video file played as if it were a camera: frames come out at their media time, and
     frames whose time has passed while the consumer was busy are dropped (no backlog).
 
@@ -137,12 +138,6 @@ class RealtimeSource:
 
     def close(self):
         self._video.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
 
 def open_source(video: str | Path | None = None, camera: int | None = None, realtime: bool = False):

@@ -6,7 +6,6 @@ are kept, with NaN landmarks and found = False. Tracks are cached by (video hash
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from spinecoach.errors import TrackError
+from spinecoach.models import sha256_of
 from spinecoach.types import N_LANDMARKS, PoseFrame
 
 SCHEMA = 1
@@ -82,14 +82,6 @@ class LandmarkTrack:
         return track
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
@@ -120,7 +112,7 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
 
 def cached_extract(video: Path, model, progress=None, use_cache: bool = True) -> tuple[LandmarkTrack, bool]:
     """The track of `video`, from the cache when the same video and model were seen before."""
-    key = f"{file_sha256(video)[:24]}-{model.sha256[:16]}.npz"
+    key = f"{sha256_of(video)[:24]}-{model.sha256[:16]}.npz"
     path = cache_dir() / key
     if use_cache and path.exists():
         try:
@@ -128,7 +120,7 @@ def cached_extract(video: Path, model, progress=None, use_cache: bool = True) ->
         except TrackError:
             pass  # a stale or damaged cache entry is recomputed
     track = extract(video, model, progress)
-    track.meta["video_sha256"] = file_sha256(video)
+    track.meta["video_sha256"] = sha256_of(video)
     if use_cache:
         track.save(path)
     return track, False
