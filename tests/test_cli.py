@@ -60,3 +60,13 @@ def test_traceback_flag_shows_the_exception(tmp_path):
 
     with pytest.raises(VideoError):
         cli.main(["--traceback", "pose", str(tmp_path / "none.mp4"), "-o", "x.npz"])
+
+
+def test_missing_camera_is_one_line(capsys):
+    code, _, err = run(capsys, "live", "--exercise", "cobra", "--camera", "7", "--no-window")
+    assert code == 1 and err.strip() == "Error: no camera at index 7; check it is connected, or use --source VIDEO"
+
+
+def test_unknown_exercise_is_one_line(capsys):
+    code, _, err = run(capsys, "analyze", "x.mp4", "--exercise", "plank")
+    assert code == 1 and "unknown exercise 'plank'; valid: bird_dog" in err

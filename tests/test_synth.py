@@ -171,3 +171,25 @@ def test_catalogue_covers_every_exercise_from_two_views_and_three_bodies():
     assert "none" in views and len(CLIPS) >= 12
     assert len({c.look for c in CLIPS}) >= 3
     assert len({c.seed for c in CLIPS}) == len(CLIPS)
+
+
+def test_rendering_is_deterministic_per_seed():
+    """Needs the [synth] extra (anny, torch, pyrender with OSMesa); skipped without it."""
+    pytest.importorskip("anny", reason="the [synth] extra is not installed")
+    pytest.importorskip("pyrender", reason="the [synth] extra is not installed")
+    from spinecoach.synth.body import Performer
+    from spinecoach.synth.clips import BY_NAME, LOOKS
+    from spinecoach.synth.generate import camera_for, poses, room_for
+    from spinecoach.synth.scene import Stage
+
+    clip = BY_NAME["cobra_oblique"]
+    frames = []
+    for _ in range(2):
+        performer = Performer(LOOKS[clip.look])
+        poser = Poser(performer.skeleton)
+        _, roots, rots, _ = poses(clip, poser, np.array([0.0, 6.0]))
+        stage = Stage(camera_for(clip), room_for(clip), performer.faces, performer.colors)
+        frames.append([stage.render(v) for v in performer.skin(roots, rots)])
+        stage.close()
+    assert all(np.array_equal(a, b) for a, b in zip(*frames))
+    assert not np.array_equal(frames[0][0], frames[0][1])  # the body moved between the two times

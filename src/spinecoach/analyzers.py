@@ -47,6 +47,7 @@ class Measurement:
     start_ok: bool = True  # the start-position conditions hold
     reason: str = ""  # why progress is None
     checks: tuple[tuple[str, bool], ...] = ()  # (cue, passed) of the exercise's form checks
+    timing: float | None = None  # progress of the exercise's timing signal, where it has one
 
 
 class _Gate:
@@ -162,7 +163,7 @@ class RepCounter:
         if not self.gate.open:
             return events
         if not self.moving:
-            self._recent.append((m.t_s, m.progress))
+            self._recent.append((m.t_s, m.progress if m.timing is None else (m.timing,)))
             while self._recent[0][0] < m.t_s - 3.0:
                 self._recent.popleft()
             if top < self.c.exit and speed < SETTLED_SPEED:
@@ -177,7 +178,7 @@ class RepCounter:
                 self.start_value = self._settled_value if self._settled_t is not None else m.value
                 self.trace = list(self._recent)
         if self.moving:
-            self.trace.append((m.t_s, m.progress))
+            self.trace.append((m.t_s, m.progress if m.timing is None else (m.timing,)))
             self._track(m, top)
             if top < self.c.exit and top < self.peak - RETURN_DROP:
                 self.returning = True  # well below its own peak: not jitter on a slow rise
@@ -212,7 +213,7 @@ class RepCounter:
 
     def _finish(self, t_s: float) -> list[Event]:
         start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0),
-                                         self.reached)
+                                         self.reached if len(self.trace[0][1]) == self.n else ())
         full = len(self.reached) == self.n and end_s - start_s >= self.c.min_rep_s
         if full and self.c.relative_partial and self._peaks:
             full = self.peak >= self.c.relative_partial * float(np.median(self._peaks))
@@ -260,7 +261,8 @@ def movement_bounds(trace, start_s, end_s, earliest_s, phases=()):
     if first.max() > 0 and below.size and t[i50] > t[below[-1]]:
         t10 = t[below[-1]]
         start_s = max(earliest_s, t10 - MINJERK_LEAD * (t[i50] - t10))
-    peak_i = int(np.argmax(last))
+    # From the last time the movement was past half its range (a dip mid-rep is not the return).
+    peak_i = int(np.flatnonzero(last >= MID * last.max())[-1]) if last.max() > 0 else 0
     after = last[peak_i:]
     j50 = np.flatnonzero(after <= MID * last.max())
     j10 = np.flatnonzero(after <= LOW * last.max())

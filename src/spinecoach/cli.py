@@ -47,8 +47,9 @@ def _frame_count(video) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from spinecoach import app
+    from spinecoach import app, exercises
 
+    exercises.get(args.exercise)  # a typo in the name fails before any video or model work
     total = _frame_count(args.video)
     with _progress(total, "pose") as bar:
         session = app.analyze_file(Path(args.video), args.exercise, args.model, bar.update,

@@ -87,7 +87,11 @@ class Engine:
             self._offset = float(np.median(self._calibration[-60:]))
             progress = {k: self._progress(v) for k, v in values.items()}
         checks = tuple((c.cue, bool(c.min <= c.signal.compute(world) <= c.max)) for c in self._checks[key])
-        return Measurement(t_s, progress[key], values[key][0], side, start_ok, checks=checks)
+        timing = None
+        if self.ex.timing is not None:
+            tm = self.ex.timing
+            timing = (tm.signal.compute(world) - tm.start) / (tm.peak - tm.start)
+        return Measurement(t_s, progress[key], values[key][0], side, start_ok, checks=checks, timing=timing)
 
     def _progress(self, values: tuple[float, ...]) -> tuple[float, ...]:
         p = tuple((v - self._offset - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases))

@@ -71,6 +71,7 @@ class Exercise:
     target: tuple[float, float]  # reps (per side where sides apply) or hold seconds: (low, high)
     checks: tuple[Condition, ...]
     source: Path
+    timing: Phase | None = None  # a signal that times the start and end of reps better than the counting one
 
 
 class _Reader:
@@ -166,8 +167,15 @@ def load(path: Path) -> Exercise:
         relative_to_start=r.get("relative_to_start", bool, False), phases=phases, counting=counting,
         start=tuple(_condition(t) for t in r.tables("start")), sides=r.choice("sides", SIDE_MODES, "none"),
         target=(float(target[0]), float(target[1])), checks=tuple(_condition(t) for t in r.tables("checks")),
-        source=Path(path),
+        source=Path(path), timing=_timing(r),
     )
+
+
+def _timing(r: _Reader) -> Phase | None:
+    if "timing" not in r.data:
+        return None
+    t = r.table("timing")
+    return Phase("timing", t.get("start", float), t.get("peak", float), _signal(t.table("signal")))
 
 
 def _known():
