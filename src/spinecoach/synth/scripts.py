@@ -123,7 +123,7 @@ def bird_dog(rng, per_side: int, partial_at: tuple[int, ...] = (), first: str = 
     return s
 
 
-def _hold(rng, s: Script, name: str, level: float, hold_s: float, wobble: float):
+def _hold(rng, s: Script, name: str, level: float, hold_s: float):
     s.move({name: level}, rng.uniform(1.5, 2.5))
     start = s.t
     # Breathing while holding: small, slow, never leaving the held position.
@@ -142,7 +142,7 @@ def cobra(rng, holds: int = 1) -> Script:
     s.key("breathe", 0.0)
     s.wait(rng.uniform(1.5, 2.5))
     for _ in range(holds):
-        _hold(rng, s, "lift", rng.uniform(0.85, 1.0), rng.uniform(15.0, 20.0), 0.03)
+        _hold(rng, s, "lift", rng.uniform(0.85, 1.0), rng.uniform(15.0, 20.0))
         s.wait(rng.uniform(2.5, 4.0))
     return s
 
@@ -152,7 +152,7 @@ def childs_pose(rng) -> Script:
     s.key("sit", 0.0)
     s.key("breathe", 0.0)
     s.wait(rng.uniform(1.5, 2.5))
-    _hold(rng, s, "sit", 1.0, rng.uniform(29.0, 32.0), 0.03)
+    _hold(rng, s, "sit", 1.0, rng.uniform(29.0, 32.0))
     s.wait(rng.uniform(2.0, 3.0))
     return s
 
