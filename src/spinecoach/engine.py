@@ -48,7 +48,7 @@ class Engine:
                         "right": tuple(replace(c, signal=c.signal.mirrored()) for c in exercise.checks)
                         if exercise.sides == "mirror" else exercise.checks}
         self._offset = 0.0  # start-position value, where phases are relative to it
-        self._calibration: list[float] = []
+        self._calibration: deque = deque(maxlen=60)  # the last two seconds or so at the start position
         self.last_t_s = 0.0
 
     def step(self, pose: PoseFrame) -> Step:
@@ -84,7 +84,7 @@ class Engine:
         if self.ex.relative_to_start and not self.analyzer.gate.open and start_ok:
             # Calibrate the neutral position while the start position is held.
             self._calibration.append(values[key][0])
-            self._offset = float(np.median(self._calibration[-60:]))
+            self._offset = float(np.median(self._calibration))
             progress = {k: self._progress(v) for k, v in values.items()}
         checks = tuple((c.cue, bool(c.min <= c.signal.compute(world) <= c.max)) for c in self._checks[key])
         timing = None
