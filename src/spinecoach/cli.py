@@ -152,6 +152,17 @@ def cmd_bench(args) -> int:
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
 
 
+def _live_options(s) -> None:
+    """Options shared by the commands that run in front of the camera."""
+    s.add_argument("--camera", type=int, help="camera index (default 0)")
+    s.add_argument("--model", help="model variant or .task path")
+    s.add_argument("--events", metavar="OUT.jsonl", help="write one JSON line per event")
+    s.add_argument("--json", metavar="OUT", help="write the summary as JSON")
+    s.add_argument("--no-window", action="store_true", help="run without showing a window")
+    s.add_argument("--unpaced", action="store_true",
+                   help="with --source: every frame as fast as the model goes, instead of real time")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spinecoach", description="Count reps and time holds of spine mobility "
                                 "exercises from a webcam or a video, offline.")
@@ -175,31 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("live", help="coach one exercise live from the webcam (or a video played as one)")
     s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
-    s.add_argument("--camera", type=int, help="camera index (default 0)")
     s.add_argument("--source", metavar="VIDEO", help="play a video file as if it were the camera")
-    s.add_argument("--model", help="model variant or .task path")
     s.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=None,
                    help="mirror the view (default: on for a camera facing you, off for side views and files)")
     s.add_argument("--record", metavar="OUT.mp4", help="write the frames with the overlay")
-    s.add_argument("--events", metavar="OUT.jsonl", help="write one JSON line per event")
-    s.add_argument("--json", metavar="OUT", help="write the summary as JSON")
-    s.add_argument("--no-window", action="store_true", help="run without showing a window")
-    s.add_argument("--unpaced", action="store_true",
-                   help="with --source: every frame as fast as the model goes, instead of real time")
+    _live_options(s)
     s.set_defaults(func=cmd_live)
 
     s = sub.add_parser("routine", help="walk through a routine of exercises (exercises/routines/NAME.toml)")
     s.add_argument("name")
-    s.add_argument("--camera", type=int, help="camera index (default 0)")
     s.add_argument("--source", action="append", metavar="VIDEO",
-                   help="play video files as the camera, in order, one or more per step (repeatable)")
+                   help="play video files as the camera, in order, one per step (two for a step done side by side)")
     s.add_argument("--countdown", type=float, default=5.0, help="seconds of the title card before each step")
-    s.add_argument("--model", help="model variant or .task path")
-    s.add_argument("--events", metavar="OUT.jsonl", help="write one JSON line per event")
-    s.add_argument("--json", metavar="OUT", help="write the routine summary as JSON")
-    s.add_argument("--no-window", action="store_true", help="run without showing a window")
-    s.add_argument("--unpaced", action="store_true",
-                   help="with --source: every frame as fast as the model goes, instead of real time")
+    _live_options(s)
     s.set_defaults(func=cmd_routine)
 
     s = sub.add_parser("models", help="list, fetch or verify the Pose Landmarker models")
