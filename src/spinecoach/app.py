@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import ExitStack
 from pathlib import Path
 
 from spinecoach import exercises, models, track
@@ -77,25 +78,24 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
     from spinecoach.sinks import EventLog, VideoWriter
 
     exercise = exercises.get(exercise_name)
-    model = models.resolve(model_arg)
     if mirror is None:  # a mirror image for someone facing the laptop; a side view stays as it is
         mirror = source is None and exercise.view != "side"
-    log = EventLog(events) if events else None
-    with open_live_source(source, camera, paced) as src, PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
-        recorder = VideoWriter(record, src.info.fps or 30.0, (src.info.width, src.info.height)) if record else None
-        coach = Coach(exercise, mirror, log.write if log else None)
-        live_pose = LivePose(estimator)
+    with ExitStack() as stack:  # closed in reverse: pose worker, window, recorder, log, landmarker, source
+        src = stack.enter_context(open_live_source(source, camera, paced))  # no camera: fail before a download
+        model = models.resolve(model_arg)
+        estimator = stack.enter_context(PoseEstimator(model, people_check_s=PEOPLE_CHECK_S))
+        log = stack.enter_context(EventLog(events)) if events else None
+        recorder = stack.enter_context(VideoWriter(record, src.info.fps or 30.0, (src.info.width, src.info.height))) \
+            if record else None
         window = window or Window(f"spinecoach - {exercise.title}")
+        stack.callback(window.close)
+        live_pose = LivePose(estimator)
+        stack.callback(live_pose.close)
+        coach = Coach(exercise, mirror, log.write if log else None)
         try:
             stats = run(src, coach, live_pose, window, recorder, model.variant)
         finally:
-            live_pose.close()
-            window.close()
-            if recorder:
-                recorder.close()
             session = coach.finish()
-            if log:
-                log.close()
             if json_out:
                 summary = session.summary()
                 summary["source"] = str(source) if source else f"camera {camera or 0}"
