@@ -151,3 +151,12 @@ def test_long_hold_gets_a_warning_after_60_seconds():
     events = run(timer, curve(hold_keys(hold=70.0)), 80.0)
     warned = kinds(events, "hold_long")
     assert len(warned) == 1 and 64.5 < warned[0].t_s < 65.5  # 60 s after the pose was reached
+
+
+def test_movement_bounds_measure_from_the_rest_value_not_from_zero():
+    """A timing signal that rests at 0.2 (the other arm's elevation, say) still times the move."""
+    keys = [(0, 0.2), (2, 0.2), (4, 1), (5, 1), (7, 0.2), (9, 0.2)]
+    t = np.arange(0, 9, 1 / FPS)
+    p = keyframe_curve(t, keys)
+    start, end = movement_bounds([(ti, (pi,)) for ti, pi in zip(t, p)], 3.0, 6.5, 0.0, (0,))
+    assert abs(start - 2.0) < 0.15 and abs(end - 7.0) < 0.15

@@ -129,6 +129,7 @@ class RepCounter:
         self._recent: deque = deque()  # (t, progress) of the last seconds before a rep
         self.trace: list = []  # (t, progress) through the current rep
         self._last_end = -1e9
+        self._prev_end_s = -1e9
         self.progress = 0.0  # for the overlay: where the body is between start and peak
 
     @property
@@ -212,7 +213,7 @@ class RepCounter:
             self.at_peak_since = None
 
     def _finish(self, t_s: float) -> list[Event]:
-        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._last_end, self.start_t - 3.0),
+        start_s, end_s = movement_bounds(self.trace, self.start_t, t_s, max(self._prev_end_s, self.start_t - 3.0),
                                          self.reached if len(self.trace[0][1]) == self.n else ())
         full = len(self.reached) == self.n and end_s - start_s >= self.c.min_rep_s
         if full and self.c.relative_partial and self._peaks:
@@ -230,6 +231,7 @@ class RepCounter:
         elif self.peak >= self.c.partial_min and end_s - start_s >= self.c.min_rep_s:
             events.append(Event("partial_rep", t_s, rep=rep))
         self._last_end = t_s
+        self._prev_end_s = end_s  # where the movement ended: the next one cannot start before it
         self._settled_t = t_s
         self._reset_rep()
         return events
@@ -256,19 +258,24 @@ def movement_bounds(trace, start_s, end_s, earliest_s, phases=()):
     top = p.max(axis=1)
     first = p[:, phases[0]] if phases else top
     last = p[:, phases[-1]] if phases else top
-    i50 = int(np.argmax(first >= MID * first.max()))
-    below = np.flatnonzero(first[:i50] <= LOW * first.max())
-    if first.max() > 0 and below.size and t[i50] > t[below[-1]]:
-        t10 = t[below[-1]]
-        start_s = max(earliest_s, t10 - MINJERK_LEAD * (t[i50] - t10))
+    # Levels are fractions of the way from the rest value (where the trace began) to the peak.
+    base = float(np.median(first[:5]))  # the rest before the rise, where the trace began
+    amp = first.max() - base
+    i50 = int(np.argmax(first >= base + MID * amp))
+    below = np.flatnonzero(first[:i50] <= base + LOW * amp)
+    if amp > 0 and below.size and t[i50] > t[below[-1]]:
+        t15 = t[below[-1]]
+        start_s = max(earliest_s, t15 - MINJERK_LEAD * (t[i50] - t15))
     # From the last time the movement was past half its range (a dip mid-rep is not the return).
-    peak_i = int(np.flatnonzero(last >= MID * last.max())[-1]) if last.max() > 0 else 0
+    base = float(np.median(last[:5]))
+    amp = last.max() - base
+    peak_i = int(np.flatnonzero(last >= base + MID * amp)[-1]) if amp > 0 else 0
     after = last[peak_i:]
-    j50 = np.flatnonzero(after <= MID * last.max())
-    j10 = np.flatnonzero(after <= LOW * last.max())
-    if last.max() > 0 and j50.size and j10.size and j10[0] > j50[0]:
-        t50, t10 = t[peak_i + j50[0]], t[peak_i + j10[0]]
-        end_s = t10 + MINJERK_LEAD * (t10 - t50)
+    j50 = np.flatnonzero(after <= base + MID * amp)
+    j15 = np.flatnonzero(after <= base + LOW * amp)
+    if amp > 0 and j50.size and j15.size and j15[0] > j50[0]:
+        t50, t15 = t[peak_i + j50[0]], t[peak_i + j15[0]]
+        end_s = t15 + MINJERK_LEAD * (t15 - t50)
     return float(start_s), float(end_s)
 
 

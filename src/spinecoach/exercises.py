@@ -126,7 +126,7 @@ def _signal(r: _Reader) -> Signal:
             "axis_angle": (2, 2)}[kind]
     if (len(points), len(reference)) != need:
         r.fail("points", f"of a {kind} signal take {need[0]} points and {need[1]} reference points")
-    return Signal(kind, points, reference)
+    return Signal(kind, points, reference, r.get("either_side", bool, False))
 
 
 def _condition(r: _Reader) -> Condition:

@@ -73,14 +73,23 @@ class Signal:
     type: str
     points: tuple[str, ...]
     reference: tuple[str, ...] = ()
+    either_side: bool = False  # the larger of this signal and its mirror (whichever arm is up)
 
     def mirrored(self) -> Signal:
-        return Signal(self.type, tuple(map(mirror, self.points)), tuple(map(mirror, self.reference)))
+        return Signal(self.type, tuple(map(mirror, self.points)), tuple(map(mirror, self.reference)),
+                      self.either_side)
 
     def names(self) -> tuple[str, ...]:
-        return self.points + self.reference
+        names = self.points + self.reference
+        return names + tuple(map(mirror, names)) if self.either_side else names
 
     def compute(self, world: np.ndarray) -> float:
+        if self.either_side:
+            one = Signal(self.type, self.points, self.reference)
+            return max(one.compute(world), one.mirrored().compute(world))
+        return self._compute(world)
+
+    def _compute(self, world: np.ndarray) -> float:
         p = [point(world, n) for n in self.points]
         r = [point(world, n) for n in self.reference]
         if self.type == "joint_angle":
