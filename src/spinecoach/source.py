@@ -139,8 +139,3 @@ class RealtimeSource(Closing):
     def close(self):
         self._video.close()
 
-
-def open_source(video: str | Path | None = None, camera: int | None = None, realtime: bool = False):
-    if video is not None:
-        return RealtimeSource(video) if realtime else VideoSource(video)
-    return CameraSource(0 if camera is None else camera)
