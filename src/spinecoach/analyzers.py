@@ -232,6 +232,8 @@ class RepCounter:
             events.append(Event("partial_rep", t_s, rep=rep))
         self._last_end = t_s
         self._prev_end_s = end_s  # where the movement ended: the next one cannot start before it
+        # The next rep's trace starts where this movement ended, not inside it.
+        self._recent = deque(x for x in self.trace if x[0] >= end_s)
         self._settled_t = t_s
         self._reset_rep()
         return events
