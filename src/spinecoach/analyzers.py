@@ -111,16 +111,38 @@ class _Pause:
         return gap
 
 
-class RepCounter:
-    def __init__(self, counting: Counting, n_phases: int, side_at: str = "peak"):
-        """side_at: where a rep's side is read: "peak" (the side that moved), or "start" (the side
-        on top in the still moments before the rep: labels are more reliable there)."""
-        self.c, self.n, self.side_at = counting, n_phases, side_at
-        self._start_votes: deque = deque(maxlen=30)
-        self._peaks: list[float] = []
+class _Analyzer:
+    """What the counter and the timer share: dropouts, the start gate, the speed of the body."""
+
+    def __init__(self, counting: Counting):
+        self.c = counting
         self.gate = _Gate(counting.start_gate_s)
         self.pause = _Pause(counting.max_gap_s)
         self.speed = _Speed()
+        self.progress = 0.0  # for the overlay: where the body is between start and peak
+
+    def _begin(self, m: Measurement, events: list) -> tuple[float, float, bool] | None:
+        """(progress, speed, whether a long dropout just ended) for a usable frame past the start
+        gate; None while paused or before the start position was held."""
+        if not self.pause.update(m, events):
+            return None
+        long_gap = self.pause.too_long(m.t_s)
+        top = max(m.progress)
+        self.progress = top
+        speed = self.speed.update(m.t_s, top)
+        if self.gate.update(m, top < self.c.exit):
+            events.append(Event("ready", m.t_s))
+        return (top, speed, long_gap) if self.gate.open else None
+
+
+class RepCounter(_Analyzer):
+    def __init__(self, counting: Counting, n_phases: int, side_at: str = "peak"):
+        """side_at: where a rep's side is read: "peak" (the side that moved), or "start" (the side
+        on top in the still moments before the rep: labels are more reliable there)."""
+        super().__init__(counting)
+        self.n, self.side_at = n_phases, side_at
+        self._start_votes: deque = deque(maxlen=30)
+        self._peaks: list[float] = []
         self.count = 0
         self.count_by_side: Counter = Counter()
         self._reset_rep()
@@ -152,17 +174,12 @@ class RepCounter:
 
     def update(self, m: Measurement) -> list[Event]:
         events: list[Event] = []
-        if not self.pause.update(m, events):
+        begun = self._begin(m, events)
+        if begun is None:
             return events
-        if self.pause.too_long(m.t_s) and self.moving:
+        top, speed, long_gap = begun
+        if long_gap and self.moving:
             self._reset_rep()  # we cannot tell what happened during the gap; do not guess
-        top = max(m.progress)
-        self.progress = top
-        speed = self.speed.update(m.t_s, top)
-        if self.gate.update(m, top < self.c.exit):
-            events.append(Event("ready", m.t_s))
-        if not self.gate.open:
-            return events
         if not self.moving:
             self._recent.append((m.t_s, m.progress if m.timing is None else (m.timing,)))
             while self._recent[0][0] < m.t_s - 3.0:
@@ -281,7 +298,7 @@ def movement_bounds(trace, start_s, end_s, earliest_s, phases=()):
     return float(start_s), float(end_s)
 
 
-class HoldTimer:
+class HoldTimer(_Analyzer):
     """Times how long the body stays at the end position (progress >= enter), through short dropouts.
 
     The live timer starts when the body arrives and is still; when the hold ends its bounds are
@@ -293,15 +310,11 @@ class HoldTimer:
     HISTORY_S = 6.0
 
     def __init__(self, counting: Counting):
-        self.c = counting
-        self.gate = _Gate(counting.start_gate_s)
-        self.pause = _Pause(counting.max_gap_s)
-        self.speed = _Speed()
+        super().__init__(counting)
         self.history: deque = deque()  # (t, progress, value) of recent frames and of the current hold
         self.started_s: float | None = None
         self.long_warned = False
         self.holds: list[Hold] = []
-        self.progress = 0.0
 
     @property
     def holding(self) -> bool:
@@ -312,18 +325,12 @@ class HoldTimer:
 
     def update(self, m: Measurement) -> list[Event]:
         events: list[Event] = []
-        if not self.pause.update(m, events):
-            if self.holding and m.t_s - self.pause.since > self.c.max_gap_s:
-                events += self._end(self.pause.since)
+        begun = self._begin(m, events)
+        if begun is None:
+            if self.holding and self.pause.since is not None and m.t_s - self.pause.since > self.c.max_gap_s:
+                events += self._end(self.pause.since)  # gone too long: the hold ended when they left
             return events
-        self.pause.since = None
-        p = m.progress[0]
-        self.progress = p
-        speed = self.speed.update(m.t_s, p)
-        if self.gate.update(m, p < self.c.exit):
-            events.append(Event("ready", m.t_s))
-        if not self.gate.open:
-            return events
+        p, speed, _ = begun
         self.history.append((m.t_s, p, m.value))
         if not self.holding:
             while self.history and self.history[0][0] < m.t_s - self.HISTORY_S:

@@ -68,11 +68,12 @@ class Engine:
             missing = bad or unreliable(pose.image, self._side_names[next(iter(self._side_names))], self.ex.min_visibility)
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
-        still = self._hips.update(t_s, image) < STILL_DRIFT
-        m = self._measure(t_s, world, sides, still)
+        # The start position only matters until the gate has opened: no per-frame work after that.
+        at_start = not self.analyzer.gate.open and self._hips.update(t_s, image) < STILL_DRIFT
+        m = self._measure(t_s, world, sides, at_start)
         return Step(smoothed, m, tuple(self.analyzer.update(m)))
 
-    def _measure(self, t_s: float, world: np.ndarray, sides: list, still: bool) -> Measurement:
+    def _measure(self, t_s: float, world: np.ndarray, sides: list, at_start: bool) -> Measurement:
         values = {side: tuple(s.compute(world) for s in self._signals[side]) for side in sides}
         progress = {side: self._progress(v) for side, v in values.items()}
         key = max(progress, key=lambda k: max(progress[k]))  # the side whose signal is further along
@@ -80,8 +81,8 @@ class Engine:
         if self.ex.sides == "upper_shoulder":
             # World y points down: the upper shoulder is the one with the smaller y.
             side = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
-        start_ok = still and all(c.min <= c.signal.compute(world) <= c.max for c in self.ex.start)
-        if self.ex.relative_to_start and not self.analyzer.gate.open and start_ok:
+        start_ok = at_start and all(c.min <= c.signal.compute(world) <= c.max for c in self.ex.start)
+        if self.ex.relative_to_start and start_ok:
             # Calibrate the neutral position while the start position is held.
             self._calibration.append(values[key][0])
             self._offset = float(np.median(self._calibration))
