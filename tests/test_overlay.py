@@ -47,3 +47,17 @@ def test_cards_wrap_long_text_inside_the_frame():
     img = card((640, 480), "1/5  Open book", [LONG_CUE * 2, "Target: 8 reps per side"], "3")
     rows = np.argwhere((img != img[0, 0]).any(axis=2))
     assert rows[:, 1].max() < 639
+
+
+@pytest.mark.parametrize("scale,thick", [(0.55, 1), (0.85, 2), (1.6, 3)])
+def test_outline_surrounds_the_text_evenly(scale, thick):
+    """The dark outline is as wide on the right as on the left (OpenCV 5 spaces glyphs by thickness)."""
+    from spinecoach.overlay import _text
+
+    img = np.full((120, 900, 3), 128, np.uint8)
+    w, h = _text(img, "34 fps  40 ms  model full", (20, 80), scale, (255, 255, 255), thick)
+    white = np.argwhere((img == 255).all(axis=2))
+    dark = np.argwhere((img < 60).all(axis=2))
+    left, right = white[:, 1].min() - dark[:, 1].min(), dark[:, 1].max() - white[:, 1].max()
+    assert abs(left - right) <= 1 and 1 <= left <= 4
+    assert abs((white[:, 1].max() - white[:, 1].min() + 1) - w) <= 2

@@ -5,6 +5,8 @@ The overlay only reads the engine's state; it never changes it. Sizes scale with
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import cv2
 import numpy as np
 
@@ -18,9 +20,54 @@ FONT = cv2.FONT_HERSHEY_DUPLEX
 WHITE, BLACK, GREEN, AMBER, GREY = (255, 255, 255), (0, 0, 0), (80, 220, 80), (0, 190, 255), (150, 150, 150)
 
 
-def _text(img, s, org, scale, color=WHITE, thick=2):
-    cv2.putText(img, s, org, FONT, scale, BLACK, thick + 3, cv2.LINE_AA)
-    cv2.putText(img, s, org, FONT, scale, color, thick, cv2.LINE_AA)
+def _text(img, s, org, scale, color=WHITE, thick=2) -> tuple[int, int]:
+    """Text with a dark outline at `org` (bottom-left, like cv2.putText); returns its drawn (w, h).
+
+    The glyphs are drawn once into a mask and the outline is that mask dilated: OpenCV 5 spaces
+    glyphs by stroke thickness, so a second, thicker putText no longer lines up with the first."""
+    alpha, outline, (ox, oy) = _glyphs(s, round(scale, 3), thick)
+    x, y = org[0] - ox, org[1] - oy
+    _blend(img, outline, x, y, BLACK)
+    _blend(img, alpha, x, y, color)
+    return alpha.shape[1] - 2 * PAD, alpha.shape[0] - 2 * PAD
+
+
+def text_size(s: str, scale: float, thick: int = 2) -> tuple[int, int]:
+    """(width, height) of the pixels `_text` draws: measured, not predicted by getTextSize."""
+    alpha = _glyphs(s, round(scale, 3), thick)[0]
+    return alpha.shape[1] - 2 * PAD, alpha.shape[0] - 2 * PAD
+
+
+PAD = 3  # outline pixels around the glyphs
+
+
+@lru_cache(maxsize=512)
+def _glyphs(s: str, scale: float, thick: int):
+    """Alpha mask of the glyphs, alpha mask of their outline, and where the text origin lies in them."""
+    (tw, th), base = cv2.getTextSize(s, FONT, scale, thick)
+    m = th + base + 2 * thick + 8  # generous margins: measured sizes are only a hint
+    canvas = np.zeros((th + base + 2 * m, 2 * tw + 2 * m), np.uint8)
+    org = (m, m + th)
+    cv2.putText(canvas, s, org, FONT, scale, 255, thick, cv2.LINE_AA)
+    ys, xs = np.nonzero(canvas)
+    if not len(xs):
+        return np.zeros((2 * PAD, 2 * PAD), np.float32), np.zeros((2 * PAD, 2 * PAD), np.float32), (0, 0)
+    y0, y1, x0, x1 = ys.min() - PAD, ys.max() + 1 + PAD, xs.min() - PAD, xs.max() + 1 + PAD
+    glyphs = canvas[y0:y1, x0:x1]
+    outline = cv2.dilate(glyphs, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * PAD + 1, 2 * PAD + 1)))
+    return glyphs.astype(np.float32) / 255, outline.astype(np.float32) / 255, (org[0] - x0, org[1] - y0)
+
+
+def _blend(img, alpha, x, y, color):
+    """img[y:, x:] = color over img, by alpha (clipped at the frame's edges)."""
+    h, w = img.shape[:2]
+    ah, aw = alpha.shape
+    x0, y0, x1, y1 = max(x, 0), max(y, 0), min(x + aw, w), min(y + ah, h)
+    if x0 >= x1 or y0 >= y1:
+        return
+    a = alpha[y0 - y:y1 - y, x0 - x:x1 - x, None]
+    roi = img[y0:y1, x0:x1]
+    roi[:] = (roi * (1 - a) + np.asarray(color, np.float32) * a).astype(np.uint8)
 
 
 class Overlay:
@@ -89,7 +136,7 @@ class Overlay:
         if frac > 0:
             cv2.ellipse(img, c, (r, r), -90, 0, 360 * frac, GREEN if frac >= 1 else AMBER, thick, cv2.LINE_AA)
         s = f"{int(elapsed_s)}"
-        (tw, th), _ = cv2.getTextSize(s, FONT, 1.7 * u, max(2, int(4 * u)))
+        tw, th = text_size(s, 1.7 * u, max(2, int(4 * u)))
         _text(img, s, (c[0] - tw // 2, c[1] + th // 2), 1.7 * u, WHITE, max(2, int(4 * u)))
         _text(img, f"hold {int(target)} s", (c[0] + r + int(12 * u), c[1] + int(10 * u)), 0.75 * u)
         if elapsed_s > LONG_HOLD_S:
@@ -109,15 +156,17 @@ class Overlay:
         cv2.line(img, (x0 - int(6 * u), yt), (x1 + int(6 * u), yt), WHITE, max(1, int(2 * u)))
 
     def _line(self, img, s, y, scale, color):
+        """One centred line on a dark box, shrunk until its measured width fits the frame."""
         h, w = img.shape[:2]
-        (tw, th), _ = cv2.getTextSize(s, FONT, scale, 2)
-        if tw > w - 20:  # shrink rather than clip
-            scale *= (w - 20) / tw
-            (tw, th), _ = cv2.getTextSize(s, FONT, scale, 2)
+        tw, th = text_size(s, scale)
+        for _ in range(4):  # text width is not linear in scale on every OpenCV: measure again
+            if tw <= w - 24:
+                break
+            scale *= (w - 24) / tw
+            tw, th = text_size(s, scale)
         x = (w - tw) // 2
-        cv2.rectangle(img, (x - 10, y - th - 10), (x + tw + 10, y + 10), BLACK, -1)
+        cv2.rectangle(img, (max(x - 10, 1), y - th - 10), (min(x + tw + 10, w - 2), y + 10), BLACK, -1)
         _text(img, s, (x, y), scale, color, 2)
-
 
 
 def card(size_wh: tuple[int, int], title: str, lines: list[str], big: str = "") -> np.ndarray:
@@ -132,7 +181,7 @@ def card(size_wh: tuple[int, int], title: str, lines: list[str], big: str = "") 
             _text(img, part, (int(24 * u), y), 0.7 * u)
             y += int(34 * u)
     if big:
-        (tw, th), _ = cv2.getTextSize(big, FONT, 3.0 * u, max(3, int(6 * u)))
+        tw, th = text_size(big, 3.0 * u, max(3, int(6 * u)))
         _text(img, big, ((w - tw) // 2, h - int(60 * u)), 3.0 * u, WHITE, max(3, int(6 * u)))
     return img
 
@@ -141,7 +190,7 @@ def _wrap(text: str, width_px: int, scale: float) -> list[str]:
     words, lines, cur = text.split(), [], ""
     for word in words:
         trial = f"{cur} {word}".strip()
-        if cv2.getTextSize(trial, FONT, scale, 2)[0][0] > width_px and cur:
+        if text_size(trial, scale)[0] > width_px and cur:
             lines.append(cur)
             cur = word
         else:
