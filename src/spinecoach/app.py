@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from contextlib import ExitStack
 from pathlib import Path
 
 from spinecoach import exercises, models, track
 from spinecoach.engine import Engine
+from spinecoach.errors import Interrupted, OutputError, SpinecoachError
 from spinecoach.session import Session
 
 
@@ -23,20 +23,56 @@ def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise) -> Sess
     return session
 
 
+def is_track(path: Path) -> bool:
+    """A landmark track (`spinecoach pose -o T.npz`) rather than a video."""
+    return Path(path).suffix.lower() == ".npz"
+
+
 def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, progress=None,
                  json_out: Path | None = None, annotated: Path | None = None) -> Session:
+    """Count reps / time holds in a video, or in a landmark track (.npz: no model needed).
+    Ctrl-C keeps what was analysed: Interrupted carries the session of the frames done so far,
+    already written to `json_out` marked "interrupted"."""
     exercise = exercises.get(exercise_name)  # a bad exercise name fails before any model work
-    model = models.resolve(model_arg)
-    tr, _ = track.cached_extract(Path(video), model, progress)
+    video, cut = Path(video), None
+    if is_track(video):
+        if annotated:
+            raise OutputError("--annotated draws on the video; give the video, not its track")
+        tr = track.LandmarkTrack.load(video)
+        model = {"variant": tr.meta.get("model_variant"), "sha256": tr.meta.get("model_sha256")}
+    else:
+        resolved = models.resolve(model_arg)
+        model = {"variant": resolved.variant, "sha256": resolved.sha256}
+        try:
+            tr, _ = track.cached_extract(video, resolved, progress)
+        except Interrupted as e:
+            tr, cut = e.partial, e
     session = analyze_track(tr, exercise)
     if json_out:
         summary = session.summary()
         summary["source"] = str(video)
-        summary["model"] = {"variant": model.variant, "sha256": model.sha256}
-        Path(json_out).write_text(json.dumps(summary, indent=1) + "\n")
+        summary["model"] = model
+        summary["interrupted"] = bool(cut or tr.meta.get("interrupted"))
+        _save_json(json_out, summary, session)
+    if cut:
+        raise Interrupted(session, cut.note)
     if annotated:
-        write_annotated(Path(video), tr, exercise, Path(annotated))
+        try:
+            write_annotated(video, tr, exercise, Path(annotated))
+        except KeyboardInterrupt:
+            raise Interrupted(session, f"the annotated video {annotated} holds only the frames drawn so far") from None
     return session
+
+
+def _save_json(path: Path, data, partial) -> None:
+    """Write a result; when it cannot be written, the error still carries the result to print."""
+    from spinecoach.sinks import write_json
+
+    try:
+        write_json(Path(path), data)
+    except OutputError as e:
+        e.partial = partial
+        raise
 
 
 def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path) -> None:
@@ -71,15 +107,21 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
              model_arg: str | None = None, window=None, mirror: bool | None = None,
              record: Path | None = None, events: Path | None = None, json_out: Path | None = None,
              paced: bool = True):
-    """One exercise in front of the camera (or a file played as one). Returns (session, stats)."""
-    from spinecoach.display import Window
+    """One exercise in front of the camera (or a file played as one). Returns (session, stats).
+    Ctrl-C ends it keeping what was done: Interrupted carries (session, stats), already written
+    to `json_out` marked "interrupted"; a failure while running (camera lost, pose model failed)
+    still writes `json_out` and carries the session in the error."""
+    from spinecoach.display import Window, check_display
     from spinecoach.live import Coach, run
     from spinecoach.pose import LivePose, PoseEstimator
     from spinecoach.sinks import EventLog, VideoWriter
 
     exercise = exercises.get(exercise_name)
+    if window is None:
+        check_display()  # before the camera, the model or anything else is started
     if mirror is None:  # a mirror image for someone facing the laptop; a side view stays as it is
         mirror = source is None and exercise.view != "side"
+    where = str(source) if source else f"camera {camera or 0}"
     with ExitStack() as stack:  # closed in reverse: pose worker, window, recorder, log, landmarker, source
         src = stack.enter_context(open_live_source(source, camera, paced))  # no camera: fail before a download
         model = models.resolve(model_arg)
@@ -94,14 +136,28 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
         coach = Coach(exercise, mirror, log.write if log else None)
         try:
             stats = run(src, coach, live_pose, window, recorder, model.variant)
-        finally:
-            session = coach.finish()
+        except SpinecoachError as e:  # what was counted before the failure is kept
+            e.partial = coach.finish()
             if json_out:
-                summary = session.summary()
-                summary["source"] = str(source) if source else f"camera {camera or 0}"
-                Path(json_out).write_text(json.dumps(summary, indent=1) + "\n")
+                _save_json(json_out, _live_summary(e.partial, where, error=str(e)), e.partial)
+            raise
+        session = coach.finish()
+        if json_out:
+            _save_json(json_out, _live_summary(session, where, interrupted=stats.interrupted), session)
         dropped = getattr(src, "dropped", 0)
-    return session, stats.summary(dropped)
+    result = session, stats.summary(dropped)
+    if stats.interrupted:
+        raise Interrupted(result, "the session was ended by Ctrl-C")
+    return result
+
+
+def _live_summary(session: Session, where: str, interrupted: bool = False, error: str = "") -> dict:
+    summary = session.summary()
+    summary["source"] = where
+    summary["interrupted"] = interrupted
+    if error:
+        summary["error"] = error
+    return summary
 
 
 def run_routine(name: str, sources: list[Path] | None = None, camera: int | None = None,
@@ -109,11 +165,12 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                 events: Path | None = None, json_out: Path | None = None, paced: bool = True) -> list[dict]:
     """Walk through a routine: a title card and countdown per step, then the step live until its
     target is met (`n` skips). With a playlist of files, each file is played to its end (it is a
-    recording of the step) and a step takes files until its target is met. Returns the summary."""
+    recording of the step) and a step takes files until its target is met. Returns the summary.
+    Ctrl-C keeps the steps done: Interrupted carries the summary, already written to `json_out`."""
     import time
 
     from spinecoach import routine as routines
-    from spinecoach.display import Window
+    from spinecoach.display import Window, check_display
     from spinecoach.events import Event
     from spinecoach.live import Coach, run
     from spinecoach.overlay import card
@@ -122,58 +179,73 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     from spinecoach.sinks import EventLog
 
     plan = routines.get(name)
+    if window is None:
+        check_display()
     model = models.resolve(model_arg)
     playlist = list(sources or [])
     window = window or Window(f"spinecoach - {plan.title}")
     log = EventLog(events) if events else None
     progress = [StepProgress(step) for step in plan.steps]
     size = (1280, 720)
-    quit_all = False
+    quit_all = interrupted = False
     try:
-        for k, sp in enumerate(progress):
-            ex = exercises.get(sp.step.exercise)
-            target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
-                else f"hold {sp.step.hold_s:g} s"
-            if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
-                          [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
-                quit_all = True
-                break
-            while not sp.met() and not quit_all:
-                if sources is not None and (not playlist or len(sp.sessions) >= max(1, len(sp.step.sides))):
-                    break  # one recording per step, a second one where the other side is still to do
-                path = playlist.pop(0) if sources is not None else None
-                # A fresh landmarker per source: its tracking and timestamps must not carry over a cut.
-                with open_live_source(path, camera, paced) as src, \
-                        PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
-                    size = (src.info.width, src.info.height)
-                    coach = Coach(ex, mirror=False, on_event=log.write if log else None)
-                    stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
-                    banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
-                    live_pose = LivePose(estimator)
-                    try:
-                        stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
-                    finally:
-                        live_pose.close()
-                    sp.sessions.append(coach.finish())
-                if stats.key == "quit":
+        try:
+            for k, sp in enumerate(progress):
+                ex = exercises.get(sp.step.exercise)
+                target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
+                    else f"hold {sp.step.hold_s:g} s"
+                if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
+                              [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
                     quit_all = True
-                if stats.key == "next":
-                    sp.skipped = True
                     break
-            if log:
-                log.write(Event("step_done", 0.0, text=sp.step.exercise))
-            if quit_all:
-                break
+                while not sp.met() and not quit_all:
+                    if sources is not None and (not playlist or len(sp.sessions) >= max(1, len(sp.step.sides))):
+                        break  # one recording per step, a second one where the other side is still to do
+                    path = playlist.pop(0) if sources is not None else None
+                    # A fresh landmarker per source: its tracking and timestamps must not carry over a cut.
+                    with open_live_source(path, camera, paced) as src, \
+                            PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
+                        size = (src.info.width, src.info.height)
+                        coach = Coach(ex, mirror=False, on_event=log.write if log else None)
+                        stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
+                        banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
+                        live_pose = LivePose(estimator)
+                        try:
+                            stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
+                        finally:
+                            live_pose.close()
+                            sp.sessions.append(coach.finish())  # kept even when the step failed
+                    if stats.interrupted:
+                        raise KeyboardInterrupt
+                    if stats.key == "quit":
+                        quit_all = True
+                    if stats.key == "next":
+                        sp.skipped = True
+                        break
+                if log:
+                    log.write(Event("step_done", 0.0, text=sp.step.exercise))
+                if quit_all:
+                    break
+        except KeyboardInterrupt:  # Ctrl-C in a step or on a card: keep the steps done
+            interrupted = True
+        except SpinecoachError as e:
+            e.partial = [sp.summary() for sp in progress if sp.sessions]
+            if json_out:
+                _save_json(json_out, {"routine": plan.name, "steps": e.partial, "interrupted": False,
+                                      "error": str(e)}, e.partial)
+            raise
         summary = [sp.summary() for sp in progress if sp.sessions]
-        lines = [_summary_line(s) for s in summary]
-        if not quit_all:
-            _countdown(window, card, size, f"{plan.title}: done", lines, max(countdown_s, 0.0), time)
+        if not quit_all and not interrupted:
+            _countdown(window, card, size, f"{plan.title}: done", [_summary_line(s) for s in summary],
+                       max(countdown_s, 0.0), time)
     finally:
         window.close()
         if log:
             log.close()
     if json_out:
-        Path(json_out).write_text(json.dumps({"routine": plan.name, "steps": summary}, indent=1) + "\n")
+        _save_json(json_out, {"routine": plan.name, "steps": summary, "interrupted": interrupted}, summary)
+    if interrupted:
+        raise Interrupted(summary, "the routine was ended by Ctrl-C")
     return summary
 
 

@@ -1,36 +1,58 @@
 """The `spinecoach` command: a thin layer that parses arguments, calls the core, prints results.
 
-Expected failures (SpinecoachError) become one `Error: ...` line and exit status 1; Ctrl-C exits
-with 130; `--traceback` shows the full story.
+Expected failures (SpinecoachError) become one `Error: ...` line and exit status 1, found before
+any work where they can be (output paths, display, inputs, models); Ctrl-C exits with 130 after
+printing (and writing, where asked) what was done; `--traceback` shows the full story. The native
+libraries' own log lines are silenced unless `--verbose`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-
-# MediaPipe's and FFmpeg's own log lines would bury the one line a user needs.
-os.environ.setdefault("GLOG_minloglevel", "2")
-os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+from contextlib import nullcontext
 from pathlib import Path
 
-from spinecoach.errors import SpinecoachError
+from spinecoach.errors import Interrupted, SpinecoachError
 
 
-def _progress(total: int | None, desc: str):
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spinecoach")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+def _check_outputs(args, *options: str) -> None:
+    """Every output file asked for must be writable before any work starts."""
+    from spinecoach.sinks import check_writable
+
+    for option in options:
+        value = getattr(args, option.lstrip("-").replace("-", "_"), None)
+        if value:
+            check_writable(Path(value), option)
+
+
+def _progress(total: int | None, desc: str, disable: bool = False):
     from tqdm import tqdm
 
-    return tqdm(total=total or None, desc=desc, unit="frame", leave=False, file=sys.stderr)
+    return tqdm(total=total or None, desc=desc, unit="frame", leave=False, file=sys.stderr, disable=disable)
 
 
 def cmd_pose(args) -> int:
     from spinecoach import models, track
 
+    _check_outputs(args, "--output")
     total = _frame_count(args.video)  # a bad video fails before any model download
     model = models.resolve(args.model)
-    with _progress(total, "pose") as bar:
-        result, cached = track.cached_extract(Path(args.video), model, bar.update, use_cache=not args.no_cache)
+    try:
+        with _progress(total, "pose") as bar:
+            result, cached = track.cached_extract(Path(args.video), model, bar.update, use_cache=not args.no_cache)
+    except Interrupted as e:
+        e.partial.save(Path(args.output))
+        raise Interrupted(None, f"{e.note}; the track of those frames was written to {args.output}") from None
     result.save(Path(args.output))
     found = result.found
     print(f"{args.video}: {len(result)} frames, pose in {found.mean():.1%}, "
@@ -50,13 +72,20 @@ def cmd_analyze(args) -> int:
     from spinecoach import app, exercises
 
     exercises.get(args.exercise)  # a typo in the name fails before any video or model work
-    total = _frame_count(args.video)
-    with _progress(total, "pose") as bar:
-        session = app.analyze_file(Path(args.video), args.exercise, args.model, bar.update,
+    _check_outputs(args, "--json", "--annotated")
+    video = Path(args.video)
+    is_track = app.is_track(video)  # a landmark track from `spinecoach pose`: no video, no model
+    total = None if is_track else _frame_count(video)
+    with _progress(total, "pose", disable=is_track) as bar:
+        session = app.analyze_file(video, args.exercise, args.model, bar.update,
                                    Path(args.json) if args.json else None,
                                    Path(args.annotated) if args.annotated else None)
     print(report_text(session.summary()))
     return 0
+
+
+def show_session(partial) -> None:
+    print(report_text(partial.summary()))
 
 
 def report_text(s: dict) -> str:
@@ -77,31 +106,51 @@ def report_text(s: dict) -> str:
 
 
 def cmd_live(args) -> int:
-    from spinecoach import app
+    from spinecoach import app, exercises
     from spinecoach.display import NoWindow
 
+    exercises.get(args.exercise)
+    _check_outputs(args, "--record", "--events", "--json")
+    if args.source:
+        _frame_count(args.source)
     session, stats = app.run_live(args.exercise, Path(args.source) if args.source else None, args.camera,
                                   args.model, NoWindow() if args.no_window else None, args.mirror,
                                   Path(args.record) if args.record else None,
                                   Path(args.events) if args.events else None, Path(args.json) if args.json else None,
                                   not args.unpaced)
-    print(report_text(session.summary()))
-    print(f"frames shown {stats['frames_shown']}, analysed {stats['frames_analysed']}, "
-          f"latency median {stats['latency_median_ms']} ms")
+    show_live((session, stats))
     return 0
 
 
+def show_live(partial) -> None:
+    session, stats = partial if isinstance(partial, tuple) else (partial, None)
+    print(report_text(session.summary()))
+    if stats:
+        print(f"frames shown {stats['frames_shown']}, analysed {stats['frames_analysed']}, "
+              f"latency median {stats['latency_median_ms']} ms")
+
+
 def cmd_routine(args) -> int:
-    from spinecoach import app
+    from spinecoach import app, routine
     from spinecoach.display import NoWindow
 
+    routine.get(args.name)
+    _check_outputs(args, "--events", "--json")
+    for source in args.source or []:
+        _frame_count(source)  # every file of the playlist opens, before the first step starts
     summary = app.run_routine(args.name, [Path(p) for p in args.source] if args.source else None, args.camera,
                               args.model, NoWindow() if args.no_window else None, args.countdown,
                               Path(args.events) if args.events else None, Path(args.json) if args.json else None,
                               not args.unpaced)
-    for s in summary:
-        print(app._summary_line(s))
+    show_routine(summary)
     return 0
+
+
+def show_routine(partial) -> None:
+    from spinecoach import app
+
+    for s in partial:
+        print(app._summary_line(s))
 
 
 def cmd_models(args) -> int:
@@ -146,8 +195,15 @@ def cmd_bench(args) -> int:
     if args.what == "pipeline":
         return bench.pipeline(Path(args.path), args.model, args.runs)
     if args.what == "live":
-        return bench.live(Path(args.path), (args.model or "full").split(","), args.exercise, args.runs)
+        from spinecoach import models
+
+        variants = (args.model or "full").split(",")
+        _frame_count(args.path)
+        for variant in variants:  # every model fetched (or refused) before the first run
+            models.resolve(variant)
+        return bench.live(Path(args.path), variants, args.exercise, args.runs)
     if args.what == "accuracy":
+        _check_outputs(args, "--out")
         return bench.accuracy(Path(args.path), args.model, Path(args.out) if args.out else None)
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
 
@@ -166,7 +222,10 @@ def _live_options(s) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="spinecoach", description="Count reps and time holds of spine mobility "
                                 "exercises from a webcam or a video, offline.")
+    p.add_argument("--version", action="version", version=f"spinecoach {_version()}")
     p.add_argument("--traceback", action="store_true", help="show the full traceback of errors")
+    p.add_argument("--verbose", action="store_true",
+                   help="let MediaPipe, LiteRT and OpenCV print their own log lines")
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("pose", help="extract a landmark track from a video")
@@ -177,12 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_pose)
 
     s = sub.add_parser("analyze", help="count reps / time holds of one exercise in a video")
-    s.add_argument("video")
+    s.add_argument("video", help="a video file, or a landmark track (.npz) written by `spinecoach pose`")
     s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
     s.add_argument("--json", metavar="OUT", help="write the result as JSON")
     s.add_argument("--annotated", metavar="OUT.mp4", help="write the video with the overlay drawn")
     s.add_argument("--model", help="model variant or .task path")
-    s.set_defaults(func=cmd_analyze)
+    s.set_defaults(func=cmd_analyze, show=show_session)
 
     s = sub.add_parser("live", help="coach one exercise live from the webcam (or a video played as one)")
     s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
@@ -191,7 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="mirror the view (default: on for a camera facing you, off for side views and files)")
     s.add_argument("--record", metavar="OUT.mp4", help="write the frames with the overlay")
     _live_options(s)
-    s.set_defaults(func=cmd_live)
+    s.set_defaults(func=cmd_live, show=show_live)
 
     s = sub.add_parser("routine", help="walk through a routine of exercises (exercises/routines/NAME.toml)")
     s.add_argument("name")
@@ -199,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="play video files as the camera, in order, one per step (two for a step done side by side)")
     s.add_argument("--countdown", type=float, default=5.0, help="seconds of the title card before each step")
     _live_options(s)
-    s.set_defaults(func=cmd_routine)
+    s.set_defaults(func=cmd_routine, show=show_routine)
 
     s = sub.add_parser("models", help="list, fetch or verify the Pose Landmarker models")
     s.add_argument("action", choices=["list", "fetch", "verify"])
@@ -225,16 +284,37 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _show_partial(args, partial) -> None:
+    show = getattr(args, "show", None)
+    if partial is not None and show is not None:
+        show(partial)
+
+
+def _kept_files(args) -> str:
+    files = [getattr(args, name, None) for name in ("json", "events", "record")]
+    files = [f for f in files if f]
+    return f"; kept in {', '.join(files)}" if files else ""
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from spinecoach import quiet
+
     try:
-        return args.func(args)
+        with nullcontext() if args.verbose else quiet.native_logs_silenced():
+            return args.func(args)
     except SpinecoachError as e:
         if args.traceback:
             raise
-        print(f"Error: {e}", file=sys.stderr)
+        _show_partial(args, e.partial)
+        print("Error: " + " ".join(str(e).split()), file=sys.stderr)  # always one line
         return 1
+    except Interrupted as e:
+        _show_partial(args, e.partial)
+        covers = "; the summary above covers what was done" if e.partial is not None else ""
+        print(f"Interrupted: {e.note}{covers}{_kept_files(args)}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import cv2
+
+from spinecoach.errors import DisplayError
+
+NO_WINDOW_HINT = "run with --no-window, or under a virtual display (xvfb-run)"
+# OpenCV's Qt aborts the whole process (SIGABRT) when it cannot reach a display, so whether it can
+# is asked of a child process first. Under a second even on a slow machine.
+_PROBE = "import cv2; cv2.namedWindow('spinecoach-probe'); cv2.waitKey(1); cv2.destroyAllWindows()"
+PROBE_TIMEOUT_S = 30.0
+
+
+def check_display() -> None:
+    """Raise DisplayError, before any work, when a window cannot be opened. Windows and macOS
+    always have a desktop to draw on; X11 and Wayland are probed."""
+    if sys.platform in ("win32", "darwin"):
+        return
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if not display:
+        raise DisplayError(f"no display to show the window on (DISPLAY is not set); {NO_WINDOW_HINT}")
+    try:
+        probe = subprocess.run([sys.executable, "-c", _PROBE], check=False, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_S)
+        ok = probe.returncode == 0
+    except subprocess.TimeoutExpired:
+        ok = False
+    if not ok:
+        raise DisplayError(f"cannot open a window on display {display!r}; {NO_WINDOW_HINT}")
 
 KEYS = {ord("q"): "quit", 27: "quit", ord(" "): "pause", ord("n"): "next", ord("r"): "reset"}
 
@@ -13,10 +43,7 @@ class Window:
         try:
             cv2.namedWindow(title, cv2.WINDOW_NORMAL)
         except cv2.error as e:
-            from spinecoach.errors import SpinecoachError
-
-            raise SpinecoachError("cannot open a window (no display?); run with --no-window, "
-                                  "or under Xvfb") from e
+            raise DisplayError(f"cannot open a window; {NO_WINDOW_HINT}") from e
         self._shown = False
 
     def show(self, bgr) -> str | None:

@@ -2,7 +2,10 @@
 
 
 class SpinecoachError(Exception):
-    """Base of every expected failure."""
+    """Base of every expected failure. `partial` holds what was done before it (a Session, a
+    routine's summary), so the CLI can still print it; None when nothing was done."""
+
+    partial = None
 
 
 class VideoError(SpinecoachError):
@@ -23,3 +26,24 @@ class ExerciseError(SpinecoachError):
 
 class TrackError(SpinecoachError):
     """A landmark track file cannot be read."""
+
+
+class OutputError(SpinecoachError):
+    """A file the user asked for cannot be written (missing folder, a directory, not writable)."""
+
+
+class DisplayError(SpinecoachError):
+    """No window can be shown (no display, or the GUI toolkit cannot start)."""
+
+
+class PoseError(SpinecoachError):
+    """The pose model failed while running (raised in the caller's thread, not left to die in a worker)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C after some work was done. `partial` holds that work (already written where the user
+    asked); `note` says what it covers. A KeyboardInterrupt still, for callers that only stop."""
+
+    def __init__(self, partial, note: str = ""):
+        super().__init__(note)
+        self.partial, self.note = partial, note

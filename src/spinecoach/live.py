@@ -26,6 +26,7 @@ class LiveStats:
     analysed: int = 0  # frames the model finished
     latencies_ms: list = field(default_factory=list)  # capture -> overlay drawn, per analysed frame
     key: str | None = None  # "quit" or "next" when a key (or Ctrl-C) ended the loop
+    interrupted: bool = False  # Ctrl-C ended it (the caller says so and exits 130)
 
     def summary(self, dropped_by_source: int) -> dict:
         lat = np.array(self.latencies_ms) if self.latencies_ms else np.array([np.nan])
@@ -152,5 +153,5 @@ def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str 
                 stats.analysed += 1
                 coach.on_result(result[1], result[0].bgr, live_pose.people)
     except KeyboardInterrupt:
-        stats.key = "quit"
+        stats.key, stats.interrupted = "quit", True
     return stats

@@ -13,7 +13,7 @@ import threading
 import cv2
 import numpy as np
 
-from spinecoach.errors import ModelError
+from spinecoach.errors import ModelError, PoseError
 from spinecoach.models import ModelFile
 from spinecoach.source import Closing, Frame
 from spinecoach.types import N_LANDMARKS, PoseFrame
@@ -84,7 +84,9 @@ class LivePose:
     """Newest-frame-wins estimation on a worker thread.
 
     `submit(frame)` replaces any frame still waiting (so there is never a backlog); `latest()`
-    returns the newest (frame, pose) pair finished so far.
+    returns the newest (frame, pose) pair finished so far. If the estimator raises, the worker
+    stops and every later call raises PoseError in the caller's thread: the loop ends at once
+    instead of showing a frozen result or waiting for one that never comes.
     """
 
     def __init__(self, estimator: PoseEstimator):
@@ -93,12 +95,21 @@ class LivePose:
         self._pending: Frame | None = None
         self._result: tuple[Frame, PoseFrame] | None = None
         self._stop = False
+        self._error: tuple[int, BaseException] | None = None  # (frame index, what the estimator raised)
         self.skipped = 0  # frames replaced before the worker got to them
         self._thread = threading.Thread(target=self._run, name="pose", daemon=True)
         self._thread.start()
 
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            index, e = self._error
+            detail = (str(e).strip().splitlines() or [""])[0]  # one line; --traceback has the rest
+            raise PoseError(f"the pose model failed on frame {index} ({type(e).__name__}: {detail}); "
+                            "run with --traceback for the details") from e
+
     def submit(self, frame: Frame) -> None:
         with self._cond:
+            self._raise_if_failed()
             if self._pending is not None:
                 self.skipped += 1
             self._pending = frame
@@ -106,6 +117,7 @@ class LivePose:
 
     def latest(self) -> tuple[Frame, PoseFrame] | None:
         with self._cond:
+            self._raise_if_failed()
             return self._result
 
     @property
@@ -114,9 +126,10 @@ class LivePose:
         return self._estimator.poses_in_view
 
     def wait_idle(self, timeout_s: float = 5.0) -> None:
-        """Block until the pending frame (if any) has been processed."""
+        """Block until the pending frame (if any) has been processed, or the worker failed."""
         with self._cond:
-            self._cond.wait_for(lambda: self._pending is None, timeout=timeout_s)
+            self._cond.wait_for(lambda: self._pending is None or self._error is not None, timeout=timeout_s)
+            self._raise_if_failed()
 
     def _run(self):
         while True:
@@ -125,7 +138,13 @@ class LivePose:
                 if self._stop:
                     return
                 frame = self._pending
-            pose = self._estimator.estimate(frame)
+            try:
+                pose = self._estimator.estimate(frame)
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread, not swallowed
+                with self._cond:
+                    self._error = (frame.index, e)
+                    self._cond.notify_all()
+                return
             with self._cond:
                 self._result = (frame, pose)
                 if self._pending is frame:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,17 @@ class Frame:
     index: int  # position in the source, counting dropped frames
     timestamp_ms: float  # media time: container timestamp for files, capture clock for cameras
     bgr: np.ndarray  # (H, W, 3) uint8, upright
+
+
+@contextmanager
+def opencv_quiet():
+    """OpenCV's own log (not FFmpeg's) silenced for a moment: its warnings are not for the user."""
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
 
 
 class Closing:
@@ -51,9 +63,14 @@ class VideoSource(Closing):
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        if self.path.is_dir():
+            raise VideoError(f"{self.path} is a folder, not a video; give a video file (or a track .npz to analyze)")
         if not self.path.is_file():
             raise VideoError(f"video {self.path} not found")
-        self._cap = cv2.VideoCapture(str(self.path))
+        if self.path.stat().st_size == 0:
+            raise VideoError(f"{self.path} is empty (0 bytes); was it copied or recorded completely?")
+        with opencv_quiet():
+            self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
             raise VideoError(f"cannot open {self.path}: not a video OpenCV can read")
         # OpenCV applies the rotation metadata of phone videos itself when asked.
@@ -89,7 +106,8 @@ class CameraSource(Closing):
     """A webcam by index; timestamps from a monotonic clock taken when each frame arrives."""
 
     def __init__(self, index: int = 0):
-        self._cap = cv2.VideoCapture(index)
+        with opencv_quiet():  # each backend tried logs a warning for a missing camera
+            self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             raise CameraError(f"no camera at index {index}; check it is connected, or use --source VIDEO")
         fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0

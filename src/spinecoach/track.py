@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spinecoach.errors import TrackError
+from spinecoach.errors import Interrupted, TrackError
 from spinecoach.models import sha256_of
 from spinecoach.types import N_LANDMARKS, PoseFrame
 
@@ -71,6 +71,8 @@ class LandmarkTrack:
 
     @classmethod
     def load(cls, path: Path) -> LandmarkTrack:
+        if not Path(path).is_file():
+            raise TrackError(f"track {path} not found" + (" (it is a folder)" if Path(path).is_dir() else ""))
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(str(z["meta"]))
@@ -89,29 +91,38 @@ def cache_dir() -> Path:
 
 
 def extract(video: Path, model, progress: Callable[[int], None] | None = None) -> LandmarkTrack:
-    """Run the landmarker over every frame of `video` (VIDEO mode)."""
+    """Run the landmarker over every frame of `video` (VIDEO mode). Ctrl-C raises Interrupted
+    carrying the track of the frames done so far (marked "interrupted")."""
     import mediapipe
 
     from spinecoach.pose import PoseEstimator
     from spinecoach.source import VideoSource
 
-    frames = []
+    frames, interrupted = [], False
     with VideoSource(video) as source, PoseEstimator(model) as estimator:
         t0 = time.perf_counter()
-        for frame in source:
-            frames.append(estimator.estimate(frame))
-            if progress:
-                progress(1)
+        try:
+            for frame in source:
+                frames.append(estimator.estimate(frame))
+                if progress:
+                    progress(1)
+        except KeyboardInterrupt:
+            interrupted = True
         elapsed = time.perf_counter() - t0
         info = source.info
     meta = {"source": str(video), "fps": info.fps, "width": info.width, "height": info.height,
             "model_variant": model.variant, "model_sha256": model.sha256,
             "mediapipe_version": mediapipe.__version__, "processing_fps": len(frames) / max(elapsed, 1e-9)}
+    if interrupted:
+        meta.update(interrupted=True, frames_expected=info.frame_count)
+        raise Interrupted(LandmarkTrack.from_frames(frames, meta),
+                          f"analysed {len(frames)} of {info.frame_count or '?'} frames")
     return LandmarkTrack.from_frames(frames, meta)
 
 
 def cached_extract(video: Path, model, progress=None, use_cache: bool = True) -> tuple[LandmarkTrack, bool]:
-    """The track of `video`, from the cache when the same video and model were seen before."""
+    """The track of `video`, from the cache when the same video and model were seen before.
+    An interrupted extraction (Interrupted) is never cached."""
     key = f"{sha256_of(video)[:24]}-{model.sha256[:16]}.npz"
     path = cache_dir() / key
     if use_cache and path.exists():
