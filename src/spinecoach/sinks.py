@@ -38,7 +38,7 @@ def check_writable(path: Path, option: str = "") -> Path:
 
 
 def _suffix(option: str) -> str:
-    return {"--annotated": ".mp4", "--record": ".mp4", "--events": ".jsonl", "-o": ".npz"}.get(option, ".json")
+    return {"--annotated": ".mp4", "--record": ".mp4", "--events": ".jsonl", "--output": ".npz"}.get(option, ".json")
 
 
 def fallback_dir() -> Path:

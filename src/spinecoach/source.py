@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,17 +18,6 @@ class Frame:
     index: int  # position in the source, counting dropped frames
     timestamp_ms: float  # media time: container timestamp for files, capture clock for cameras
     bgr: np.ndarray  # (H, W, 3) uint8, upright
-
-
-@contextmanager
-def opencv_quiet():
-    """OpenCV's own log (not FFmpeg's) silenced for a moment: its warnings are not for the user."""
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    try:
-        yield
-    finally:
-        cv2.utils.logging.setLogLevel(level)
 
 
 class Closing:
@@ -69,10 +57,10 @@ class VideoSource(Closing):
             raise VideoError(f"video {self.path} not found")
         if self.path.stat().st_size == 0:
             raise VideoError(f"{self.path} is empty (0 bytes); was it copied or recorded completely?")
-        with opencv_quiet():
-            self._cap = cv2.VideoCapture(str(self.path))
+        self._cap = cv2.VideoCapture(str(self.path))
         if not self._cap.isOpened():
-            raise VideoError(f"cannot open {self.path}: not a video OpenCV can read")
+            raise VideoError(f"cannot open {self.path}: not a video OpenCV can read, or an incomplete file; "
+                             "check that it plays in a video player")
         # OpenCV applies the rotation metadata of phone videos itself when asked.
         self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
         fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
@@ -80,14 +68,22 @@ class VideoSource(Closing):
         if abs(self._cap.get(cv2.CAP_PROP_ORIENTATION_META)) in (90, 270):
             w, h = h, w
         self.info = SourceInfo(self.path.name, fps, w, h, max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0))
+        # The first frame is decoded now, so a file that opens but cannot be decoded (cut short,
+        # audio only) fails here, before any model is loaded; it is kept for the iteration.
+        self._first = self._read()
+        if self._first is None:
+            self._cap.release()
+            raise VideoError(f"{self.path} has no readable frames; check that it plays in a video player")
+
+    def _read(self) -> tuple[float, np.ndarray] | None:
+        ok, bgr = self._cap.read()
+        return (self._cap.get(cv2.CAP_PROP_POS_MSEC), bgr) if ok else None
 
     def __iter__(self) -> Iterator[Frame]:
         index, last_ms = 0, -1.0
-        while True:
-            ok, bgr = self._cap.read()
-            if not ok:
-                break
-            ts = self._cap.get(cv2.CAP_PROP_POS_MSEC)
+        read, self._first = self._first, None
+        while read is not None:
+            ts, bgr = read
             # Some containers report 0 for every frame; fall back to the nominal rate, and
             # never let time run backwards (MediaPipe needs increasing timestamps).
             if ts <= last_ms:
@@ -95,8 +91,7 @@ class VideoSource(Closing):
             last_ms = ts
             yield Frame(index, ts, bgr)
             index += 1
-        if index == 0:
-            raise VideoError(f"{self.path} has no readable frames")
+            read = self._read()
 
     def close(self):
         self._cap.release()
@@ -106,8 +101,7 @@ class CameraSource(Closing):
     """A webcam by index; timestamps from a monotonic clock taken when each frame arrives."""
 
     def __init__(self, index: int = 0):
-        with opencv_quiet():  # each backend tried logs a warning for a missing camera
-            self._cap = cv2.VideoCapture(index)
+        self._cap = cv2.VideoCapture(index)
         if not self._cap.isOpened():
             raise CameraError(f"no camera at index {index}; check it is connected, or use --source VIDEO")
         fps = self._cap.get(cv2.CAP_PROP_FPS) or 30.0
