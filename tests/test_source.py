@@ -31,14 +31,22 @@ def test_timestamps_come_from_the_container_for_variable_frame_rate(vfr_video):
     assert np.allclose(steps[20:], 40, atol=1.5)
 
 
-def test_rotation_metadata_is_applied(tmp_path, ffmpeg):
-    path = tmp_path / "rot.mp4"
-    _encode(ffmpeg, path, "-display_rotation", "90", "-f", "lavfi", "-i",
-            "testsrc=size=160x120:rate=10:duration=0.5", "-c:v", "libx264", "-pix_fmt", "yuv420p")
-    with VideoSource(path) as src:
+@pytest.mark.parametrize("rotation", [90, -90])
+def test_rotation_metadata_is_applied(tmp_path, ffmpeg, rotation):
+    """Pixels stored sideways (160x120), the rotation only in the container, as phones write it:
+    the frames come out upright (120x160) and `info` says the size of the frames given."""
+    coded, rotated = tmp_path / "coded.mp4", tmp_path / "rot.mp4"
+    _encode(ffmpeg, coded, "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=0.5",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p")
+    _encode(ffmpeg, rotated, "-display_rotation", str(rotation), "-i", str(coded), "-c", "copy")
+    with VideoSource(rotated) as src:
         frames = list(src)
         assert (src.info.width, src.info.height) == (120, 160)
-    assert frames[0].bgr.shape[:2] == (160, 120)
+    assert frames[0].bgr.shape[:2] == (160, 120) and len(frames) == 5
+    with VideoSource(coded) as plain:
+        upright = next(iter(plain)).bgr
+    turned = np.rot90(upright, 1 if rotation == 90 else -1)  # display rotation is counter-clockwise
+    assert np.abs(frames[0].bgr.astype(int) - turned).mean() < 10
 
 
 def test_missing_unreadable_and_empty_videos_fail_clearly(tmp_path):

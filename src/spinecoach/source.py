@@ -63,17 +63,17 @@ class VideoSource(Closing):
                              "check that it plays in a video player")
         # OpenCV applies the rotation metadata of phone videos itself when asked.
         self._cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)
-        fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
-        w, h = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-        if abs(self._cap.get(cv2.CAP_PROP_ORIENTATION_META)) in (90, 270):
-            w, h = h, w
-        self.info = SourceInfo(self.path.name, fps, w, h, max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0))
         # The first frame is decoded now, so a file that opens but cannot be decoded (cut short,
         # audio only) fails here, before any model is loaded; it is kept for the iteration.
         self._first = self._read()
         if self._first is None:
             self._cap.release()
             raise VideoError(f"{self.path} has no readable frames; check that it plays in a video player")
+        # The size of the frames as they come out, rotation applied (what OpenCV reports for a
+        # rotated file differs between versions).
+        h, w = self._first[1].shape[:2]
+        fps = self._cap.get(cv2.CAP_PROP_FPS) or 0.0
+        self.info = SourceInfo(self.path.name, fps, w, h, max(int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0))
 
     def _read(self) -> tuple[float, np.ndarray] | None:
         ok, bgr = self._cap.read()
