@@ -38,7 +38,9 @@ def _check_outputs(args, *options: str) -> None:
 def _progress(total: int | None, desc: str, disable: bool = False):
     from tqdm import tqdm
 
-    return tqdm(total=total or None, desc=desc, unit="frame", leave=False, file=sys.stderr, disable=disable)
+    # Shown after half a second, so a failure found at once is not preceded by an empty bar.
+    return tqdm(total=total or None, desc=desc, unit="frame", leave=False, file=sys.stderr, disable=disable,
+                delay=0.5)
 
 
 def cmd_pose(args) -> int:

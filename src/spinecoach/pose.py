@@ -40,8 +40,9 @@ class PoseEstimator(Closing):
         )
         try:
             self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        except (RuntimeError, ValueError) as e:
-            raise ModelError(f"{model.path} is not a usable Pose Landmarker model ({e}); "
+        except Exception as e:  # noqa: BLE001 - MediaPipe maps its status codes to many types
+            detail = (str(e).strip().splitlines() or [type(e).__name__])[0]
+            raise ModelError(f"{model.path} is not a usable Pose Landmarker model ({detail}); "
                              "run `spinecoach models fetch`") from e
         self.model = model
         self._last_ms = -1
