@@ -1,7 +1,9 @@
 import time
 
 import numpy as np
+import pytest
 
+from spinecoach.errors import PoseError
 from spinecoach.pose import LivePose
 from spinecoach.source import Frame
 from spinecoach.types import PoseFrame
@@ -35,3 +37,25 @@ def test_live_pose_takes_the_newest_frame_and_never_builds_a_backlog():
     assert est.seen == sorted(est.seen)
     frame, pose = live.latest()
     assert frame.index == 99 and pose.timestamp_ms == frame.timestamp_ms
+
+
+class FailingEstimator(SlowFakeEstimator):
+    def estimate(self, frame):
+        if frame.index == 3:
+            raise RuntimeError("the graph stopped")
+        return super().estimate(frame)
+
+
+def test_a_failing_estimator_is_raised_in_the_callers_thread_at_once():
+    """Not a dead thread behind a frozen window, nor a 5 s wait for a result that never comes."""
+    live = LivePose(FailingEstimator())
+    img = np.zeros((4, 4, 3), np.uint8)
+    t0 = time.monotonic()
+    with pytest.raises(PoseError, match=r"failed on frame 3 \(RuntimeError: the graph stopped\)"):
+        for i in range(100):
+            live.submit(Frame(i, i * 33.3, img))
+            live.wait_idle()  # an unpaced run waits for every frame
+    assert time.monotonic() - t0 < 1.0 and i == 3
+    with pytest.raises(PoseError):  # and whoever asks next hears it too (the paced loop polls)
+        live.latest()
+    live.close()
