@@ -8,7 +8,8 @@ from pathlib import Path
 from spinecoach import exercises, models, track
 from spinecoach.engine import Engine
 from spinecoach.errors import Interrupted, OutputError, SpinecoachError
-from spinecoach.session import Session
+from spinecoach.events import broadcast
+from spinecoach.session import Session, now
 
 
 def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise) -> Session:
@@ -17,9 +18,8 @@ def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise) -> Sess
     session = Session(exercise)
     for pose in tr.frames():
         step = engine.step(pose)
-        session.add(step.events, pose.found)
-    session.add(engine.finish(), False)
-    session.frames -= 1  # finish() is not a frame
+        session.add(step.events, pose.found, step)
+    session.add(engine.finish(), None)  # not a frame
     return session
 
 
@@ -29,10 +29,11 @@ def is_track(path: Path) -> bool:
 
 
 def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, progress=None,
-                 json_out: Path | None = None, annotated: Path | None = None) -> Session:
+                 json_out: Path | None = None, annotated: Path | None = None, store=None) -> Session:
     """Count reps / time holds in a video, or in a landmark track (.npz: no model needed).
     Ctrl-C keeps what was analysed: Interrupted carries the session of the frames done so far,
-    already written to `json_out` marked "interrupted"."""
+    already written to `json_out` marked "interrupted". `store` (storage.Store) saves it to the history."""
+    started = now()
     exercise = exercises.get(exercise_name)  # a bad exercise name fails before any model work
     video, cut = Path(video), None
     if is_track(video):
@@ -47,13 +48,13 @@ def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, 
             tr, _ = track.cached_extract(video, resolved, progress)
         except Interrupted as e:
             tr, cut = e.partial, e
-    session = analyze_track(tr, exercise)
+    session = analyze_track(tr, exercise).describe("analyze", str(video), model)
+    session.started_at = started
+    session.finish(interrupted=bool(cut or tr.meta.get("interrupted")))
+    if store is not None:
+        store.save(session)
     if json_out:
-        summary = session.summary()
-        summary["source"] = str(video)
-        summary["model"] = model
-        summary["interrupted"] = bool(cut or tr.meta.get("interrupted"))
-        _save_json(json_out, summary, session)
+        _save_json(json_out, session.summary(), session)
     if cut:
         raise Interrupted(session, cut.note)
     if annotated:
@@ -106,8 +107,9 @@ def open_live_source(source: Path | None, camera: int | None, paced: bool = True
 def run_live(exercise_name: str, source: Path | None = None, camera: int | None = None,
              model_arg: str | None = None, window=None, mirror: bool | None = None,
              record: Path | None = None, events: Path | None = None, json_out: Path | None = None,
-             paced: bool = True):
+             paced: bool = True, store=None, voice=None):
     """One exercise in front of the camera (or a file played as one). Returns (session, stats).
+    `store` (storage.Store) saves each event to the history as it happens; `voice` (voice.Voice) speaks.
     Ctrl-C ends it keeping what was done: Interrupted carries (session, stats), already written
     to `json_out` marked "interrupted"; a failure while running (camera lost, pose model failed)
     still writes `json_out` and carries the session in the error."""
@@ -115,6 +117,8 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
     from spinecoach.live import Coach, run
     from spinecoach.pose import LivePose, PoseEstimator
     from spinecoach.sinks import EventLog, VideoWriter
+    from spinecoach.storage import RunRecorder
+    from spinecoach.voice import dose_of
 
     exercise = exercises.get(exercise_name)
     if window is None:
@@ -134,16 +138,25 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
         live_pose = LivePose(estimator)
         stack.callback(live_pose.close)
         coach = Coach(exercise, mirror, log.write if log else None)
+        coach.session.describe("live", where, {"variant": model.variant, "sha256": model.sha256})
+        history = RunRecorder(store, "live", coach.session.model)
+        coach.on_event = broadcast(history.sink(coach.session), coach.on_event, voice)  # saved before logged
+        if voice:
+            voice.begin(dose_of(exercise))
         try:
             stats = run(src, coach, live_pose, window, recorder, model.variant)
         except SpinecoachError as e:  # what was counted before the failure is kept
-            e.partial = coach.finish()
+            e.partial = coach.finish().finish(error=str(e))
+            history.end_session(e.partial)
             if json_out:
                 _save_json(json_out, _live_summary(e.partial, where, error=str(e)), e.partial)
+            history.close()
             raise
-        session = coach.finish()
+        session = coach.finish().finish(interrupted=stats.interrupted)
+        history.end_session(session)
         if json_out:
             _save_json(json_out, _live_summary(session, where, interrupted=stats.interrupted), session)
+        history.close(stats.interrupted)
         dropped = getattr(src, "dropped", 0)
     result = session, stats.summary(dropped)
     if stats.interrupted:
@@ -162,7 +175,8 @@ def _live_summary(session: Session, where: str, interrupted: bool = False, error
 
 def run_routine(name: str, sources: list[Path] | None = None, camera: int | None = None,
                 model_arg: str | None = None, window=None, countdown_s: float = 5.0,
-                events: Path | None = None, json_out: Path | None = None, paced: bool = True) -> list[dict]:
+                events: Path | None = None, json_out: Path | None = None, paced: bool = True,
+                store=None, voice=None) -> list[dict]:
     """Walk through a routine: a title card and countdown per step, then the step live until its
     target is met (`n` skips). With a playlist of files, each file is played to its end (it is a
     recording of the step) and a step takes files until its target is met. Returns the summary.
@@ -176,12 +190,18 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     from spinecoach.overlay import card
     from spinecoach.pose import LivePose, PoseEstimator
     from spinecoach.routine import StepProgress
+    from spinecoach.session import file_version, routine_file, routine_record, step_records, step_target
     from spinecoach.sinks import EventLog
+    from spinecoach.storage import RunRecorder
+    from spinecoach.voice import dose_of_step
 
+    started = now()
     plan = routines.get(name)
     if window is None:
         check_display()
     model = models.resolve(model_arg)
+    model_info = {"variant": model.variant, "sha256": model.sha256}
+    history = RunRecorder(store, "routine", model_info, plan.name, file_version(routine_file(plan.name)))
     playlist = list(sources or [])
     window = window or Window(f"spinecoach - {plan.title}")
     log = EventLog(events) if events else None
@@ -194,6 +214,8 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                 ex = exercises.get(sp.step.exercise)
                 target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
                     else f"hold {sp.step.hold_s:g} s"
+                if voice:
+                    voice.begin(dose_of_step(sp.step))
                 if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
                               [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
                     quit_all = True
@@ -207,6 +229,9 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                             PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
                         size = (src.info.width, src.info.height)
                         coach = Coach(ex, mirror=False, on_event=log.write if log else None)
+                        coach.session.describe("routine", str(path) if path else f"camera {camera or 0}", model_info)
+                        coach.on_event = broadcast(history.sink(coach.session, k, step_target(sp.step)),
+                                                   coach.on_event, voice)  # saved before logged or said
                         stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
                         banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
                         live_pose = LivePose(estimator)
@@ -214,7 +239,8 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                             stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
                         finally:
                             live_pose.close()
-                            sp.sessions.append(coach.finish())  # kept even when the step failed
+                            sp.sessions.append(coach.finish().finish())  # kept even when the step failed
+                            history.end_session(sp.sessions[-1])
                     if stats.interrupted:
                         raise KeyboardInterrupt
                     if stats.key == "quit":
@@ -229,12 +255,11 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
         except KeyboardInterrupt:  # Ctrl-C in a step or on a card: keep the steps done
             interrupted = True
         except SpinecoachError as e:
-            e.partial = [sp.summary() for sp in progress if sp.sessions]
+            e.partial = step_records(progress)
             if json_out:
-                _save_json(json_out, {"routine": plan.name, "steps": e.partial, "interrupted": False,
-                                      "error": str(e)}, e.partial)
+                _save_json(json_out, routine_record(plan, e.partial, started, model_info, error=str(e)), e.partial)
             raise
-        summary = [sp.summary() for sp in progress if sp.sessions]
+        summary = step_records(progress)
         if not quit_all and not interrupted:
             _countdown(window, card, size, f"{plan.title}: done", [_summary_line(s) for s in summary],
                        max(countdown_s, 0.0), time)
@@ -242,8 +267,9 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
         window.close()
         if log:
             log.close()
+        history.close(interrupted)
     if json_out:
-        _save_json(json_out, {"routine": plan.name, "steps": summary, "interrupted": interrupted}, summary)
+        _save_json(json_out, routine_record(plan, summary, started, model_info, interrupted), summary)
     if interrupted:
         raise Interrupted(summary, "the routine was ended by Ctrl-C")
     return summary

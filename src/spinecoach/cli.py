@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from spinecoach.errors import Interrupted, SpinecoachError
@@ -78,10 +78,10 @@ def cmd_analyze(args) -> int:
     video = Path(args.video)
     is_track = app.is_track(video)  # a landmark track from `spinecoach pose`: no video, no model
     total = None if is_track else _frame_count(video)
-    with _progress(total, "pose", disable=is_track) as bar:
+    with _history(args) as store, _progress(total, "pose", disable=is_track) as bar:
         session = app.analyze_file(video, args.exercise, args.model, bar.update,
                                    Path(args.json) if args.json else None,
-                                   Path(args.annotated) if args.annotated else None)
+                                   Path(args.annotated) if args.annotated else None, store=store)
     print(report_text(session.summary()))
     return 0
 
@@ -91,7 +91,7 @@ def show_session(partial) -> None:
 
 
 def report_text(s: dict) -> str:
-    lines = [f"{s['exercise']}: pose in {s['frames_with_pose']:.0%} of {s['frames']} frames"]
+    lines = [f"{s['exercise']}: pose in {s['frames_with_pose_fraction']:.0%} of {s['frames']} frames"]
     if s["kind"] == "reps":
         by_side = s["rep_count_by_side"]
         sides = f" (left {by_side['left']}, right {by_side['right']})" if by_side else ""
@@ -115,11 +115,12 @@ def cmd_live(args) -> int:
     _check_outputs(args, "--record", "--events", "--json")
     if args.source:
         _frame_count(args.source)
-    session, stats = app.run_live(args.exercise, Path(args.source) if args.source else None, args.camera,
-                                  args.model, NoWindow() if args.no_window else None, args.mirror,
-                                  Path(args.record) if args.record else None,
-                                  Path(args.events) if args.events else None, Path(args.json) if args.json else None,
-                                  not args.unpaced)
+    with _history(args) as store, _voice(args) as voice:
+        session, stats = app.run_live(args.exercise, Path(args.source) if args.source else None, args.camera,
+                                      args.model, NoWindow() if args.no_window else None, args.mirror,
+                                      Path(args.record) if args.record else None,
+                                      Path(args.events) if args.events else None,
+                                      Path(args.json) if args.json else None, not args.unpaced, store, voice)
     show_live((session, stats))
     return 0
 
@@ -140,10 +141,11 @@ def cmd_routine(args) -> int:
     _check_outputs(args, "--events", "--json")
     for source in args.source or []:
         _frame_count(source)  # every file of the playlist opens, before the first step starts
-    summary = app.run_routine(args.name, [Path(p) for p in args.source] if args.source else None, args.camera,
-                              args.model, NoWindow() if args.no_window else None, args.countdown,
-                              Path(args.events) if args.events else None, Path(args.json) if args.json else None,
-                              not args.unpaced)
+    with _history(args) as store, _voice(args) as voice:
+        summary = app.run_routine(args.name, [Path(p) for p in args.source] if args.source else None, args.camera,
+                                  args.model, NoWindow() if args.no_window else None, args.countdown,
+                                  Path(args.events) if args.events else None, Path(args.json) if args.json else None,
+                                  not args.unpaced, store, voice)
     show_routine(summary)
     return 0
 
@@ -153,6 +155,73 @@ def show_routine(partial) -> None:
 
     for s in partial:
         print(app._summary_line(s))
+
+
+def _history(args):
+    """The history database (a context manager), or nothing with --no-save."""
+    if getattr(args, "no_save", True):
+        return nullcontext(None)
+    from spinecoach.storage import Store
+
+    return Store()
+
+
+@contextmanager
+def _voice(args):
+    """Spoken cues unless --no-voice; off with one line where espeak-ng or an audio device is missing."""
+    from spinecoach.voice import open_voice
+
+    voice = open_voice(args.voice)
+    try:
+        yield voice
+    finally:
+        if voice:
+            voice.close()
+
+
+def cmd_history(args) -> int:
+    from spinecoach import history
+    from spinecoach.storage import Store
+
+    since = history.parse_since(args.since)
+    if args.action != "export" and (args.as_csv or args.as_json or args.output):
+        raise SpinecoachError("--csv, --json and -o go with `spinecoach history export`")
+    if args.action == "export" and not (args.as_csv or args.as_json):
+        raise SpinecoachError("say which format: `spinecoach history export --csv` or `--json`")
+    _check_outputs(args, "--output")
+    with Store() as store:
+        if args.action != "export":
+            print(history.table(store.runs(args.exercise, since)))
+            return 0
+        records = store.records(since=since, exercise=args.exercise)
+    text = history.export_csv(records) if args.as_csv else history.export_json(records)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_report(args) -> int:
+    from spinecoach import history, report
+    from spinecoach.storage import Store
+
+    _check_outputs(args, "--output", "--pdf")
+    since = history.parse_since(args.since)
+    ids = [int(x) for x in args.sessions if x.isdigit()]
+    runs = report.runs_from_json([Path(x) for x in args.sessions if not x.isdigit()])
+    if ids or not args.sessions:
+        with Store() as store:
+            found = report.runs_from_store(store, ids or None, since)
+        missing = sorted(set(ids) - {int(r.id) for r in found})
+        if missing:
+            raise SpinecoachError(f"no run {missing[0]} in the history; `spinecoach history` lists the runs")
+        runs += found
+    runs = [r for r in runs if since is None or r.started_at.date() >= since]
+    report.write(runs, Path(args.output), Path(args.pdf) if args.pdf else None)
+    print(f"{args.output}: {len(runs)} runs, {sum(len(r.sessions) for r in runs)} sessions"
+          + (f"; PDF {args.pdf}" if args.pdf else ""))
+    return 0
 
 
 def cmd_models(args) -> int:
@@ -219,6 +288,14 @@ def _live_options(s) -> None:
     s.add_argument("--no-window", action="store_true", help="run without showing a window")
     s.add_argument("--unpaced", action="store_true",
                    help="with --source: every frame as fast as the model goes, instead of real time")
+    s.add_argument("--voice", action=argparse.BooleanOptionalAction, default=True,
+                   help="speak the count, holds, side switches and form cues (espeak-ng; default on)")
+    _save_option(s)
+
+
+def _save_option(s) -> None:
+    s.add_argument("--no-save", action="store_true",
+                   help="do not save the session to the history (user data folder; SPINECOACH_DB moves it)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", metavar="OUT", help="write the result as JSON")
     s.add_argument("--annotated", metavar="OUT.mp4", help="write the video with the overlay drawn")
     s.add_argument("--model", help="model variant or .task path")
+    _save_option(s)
     s.set_defaults(func=cmd_analyze, show=show_session)
 
     s = sub.add_parser("live", help="coach one exercise live from the webcam (or a video played as one)")
@@ -261,6 +339,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--countdown", type=float, default=5.0, help="seconds of the title card before each step")
     _live_options(s)
     s.set_defaults(func=cmd_routine, show=show_routine)
+
+    s = sub.add_parser("history", help="list the saved sessions (a table), or export them as CSV or JSON")
+    s.add_argument("action", nargs="?", choices=["export"], help="export: every matching session, one per row/record")
+    s.add_argument("--exercise", help="only runs with this exercise")
+    s.add_argument("--since", metavar="YYYY-MM-DD", help="only runs started on or after this date")
+    fmt = s.add_mutually_exclusive_group()
+    fmt.add_argument("--csv", dest="as_csv", action="store_true", help="export: one row per session")
+    fmt.add_argument("--json", dest="as_json", action="store_true", help="export: the session records (schemas/session.schema.json)")
+    s.add_argument("-o", "--output", metavar="FILE", help="export: write to FILE instead of the screen")
+    s.set_defaults(func=cmd_history)
+
+    s = sub.add_parser("report", help="an HTML report with plots (dose, range, holds, form checks, weekly trends)")
+    s.add_argument("sessions", nargs="*", metavar="SESSION",
+                   help="run ids from `spinecoach history`, or session JSON files (default: the whole history)")
+    s.add_argument("--since", metavar="YYYY-MM-DD", help="only runs started on or after this date")
+    s.add_argument("-o", "--output", required=True, metavar="REPORT.html", help="the HTML file to write")
+    s.add_argument("--pdf", metavar="OUT.pdf", help="also print it to PDF (needs Chromium)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("models", help="list, fetch or verify the Pose Landmarker models")
     s.add_argument("action", choices=["list", "fetch", "verify"])

@@ -25,6 +25,11 @@ class Rep:
         d["duration_s"] = round(self.duration_s, 3)
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Rep:
+        return cls(d["start_s"], d["end_s"], d.get("side"), d["rom_deg"], d["peak_progress"], d["partial"],
+                   d.get("held_s", 0.0), dict(d.get("checks") or {}))
+
 
 @dataclass(frozen=True)
 class Hold:
@@ -42,11 +47,16 @@ class Hold:
                 "duration_s": round(self.duration_s, 3), "stillness_deg": round(self.stillness_deg, 2),
                 "level_deg": round(self.level_deg, 1)}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> Hold:
+        return cls(d["start_s"], d["end_s"], d["stillness_deg"], d["level_deg"])
+
 
 @dataclass(frozen=True)
 class Event:
-    """kind: ready, rep, partial_rep, hold_started, hold_ended, hold_long, paused, resumed, cue,
-    side_switched, step_done (routines)"""
+    """kind: ready, rep, partial_rep, hold_started, hold_ended, hold_long, paused and resumed (tracking
+    lost and found), user_paused and user_resumed (the pause key), reset (the reset key: the count
+    starts again, the reps before it stay in the record), cue, side_switched, step_done (routines)"""
 
     kind: str
     t_s: float
@@ -63,3 +73,21 @@ class Event:
         if self.text:
             d["text"] = self.text
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Event:
+        """The inverse of to_dict (an event log line, a stored event)."""
+        return cls(d["event"], d["t_s"], Rep.from_dict(d["rep"]) if "rep" in d else None,
+                   Hold.from_dict(d["hold"]) if "hold" in d else None, d.get("text", ""))
+
+
+def broadcast(*sinks):
+    """One event callback that calls each of `sinks` in order (None entries are left out): the
+    history store first, so whatever a later sink (the log, the voice) saw is already saved."""
+    live = [s for s in sinks if s is not None]
+
+    def write(event: Event) -> None:
+        for sink in live:
+            sink(event)
+
+    return write

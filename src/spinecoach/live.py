@@ -46,8 +46,12 @@ class Coach:
         self.reset()
 
     def reset(self):
+        """The count starts again (the `r` key); the session keeps what came before, after a reset event."""
         self.engine = Engine(self.ex)
-        self.session = Session(self.ex)
+        if getattr(self, "session", None) is None:
+            self.session = Session(self.ex)
+        else:
+            self._emit([Event("reset", self.step.measurement.t_s if self.step else 0.0)], None)
         self.cues = CueLimiter()
         self.step: Step | None = None
         self.advice = ""
@@ -56,7 +60,7 @@ class Coach:
     def on_result(self, pose, bgr, people: int) -> None:
         step = self.engine.step(pose)
         self.step = step
-        self._emit(step.events, pose.found)
+        self._emit(step.events, pose.found, step)
         t = step.measurement.t_s
         brightness = float(bgr[::16, ::16].mean())
         gate_open = self.engine.analyzer.gate.open
@@ -75,17 +79,19 @@ class Coach:
         a = self.engine.analyzer
         return getattr(a, "moving", False) or getattr(a, "holding", False)
 
-    def _emit(self, events, found):
+    def pause(self, paused: bool) -> None:
+        """The pause key, in the record like any other event."""
+        self._emit([Event("user_paused" if paused else "user_resumed", self.step.measurement.t_s if self.step else 0.0)],
+                   None)
+
+    def _emit(self, events, found, step=None):
         events = list(events)
         for e in list(events):
             if e.kind == "rep" and e.rep.side:
                 if self._last_side and e.rep.side != self._last_side:
                     events.append(Event("side_switched", e.t_s, text=e.rep.side))
                 self._last_side = e.rep.side
-        if found is not None:
-            self.session.add(events, found)
-        else:
-            self.session.events.extend(events)
+        self.session.add(events, found, step)  # found None: not a frame
         for e in events:
             self.on_event(e)
 
@@ -144,6 +150,7 @@ def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str 
                 break
             if key == "pause":
                 paused = not paused
+                coach.pause(paused)
             elif key == "reset":
                 coach.reset()
         else:

@@ -1,49 +1,319 @@
-"""A session's record: the events of one exercise, summarised in the JSON the CLI writes."""
+"""A session's record: the events of one exercise, and the one JSON shape that `analyze`, `live` and
+`routine` write, the history stores and the report reads (schemas/session.schema.json).
+
+Times inside a session (`*_s`) are media seconds from the start of the source; `started_at` and
+`ended_at` are wall-clock ISO 8601 with the UTC offset. Angles are degrees (`*_deg`).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
 
-from spinecoach.events import Event
-from spinecoach.exercises import Exercise
+from spinecoach.events import Event, Rep
+from spinecoach.exercises import Condition, Exercise, tomllib
+from spinecoach.signals import Signal, view_class, view_deg
 
-SCHEMA = 1
+SCHEMA_VERSION = 2  # 1: the summary before issue 11 (no times, units, versions or check ids)
+VIEW_RELIABLE_SHARE = 0.8  # share of the time seen from a supported view for a range to count as comparable
+
+
+def now() -> datetime:
+    return datetime.now().astimezone()
+
+
+def iso(t: datetime | None) -> str | None:
+    return t.isoformat(timespec="seconds") if t else None
+
+
+def app_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("spinecoach")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "unknown"
+
+
+def file_version(path) -> str | None:
+    """A TOML file's `version` key where it has one, else `sha256:` and the first 12 hex digits of
+    its bytes: two sessions with the same value ran the same definition."""
+    try:
+        data = Path(path).read_bytes()
+    except (OSError, TypeError):
+        return None
+    try:
+        version = tomllib.loads(data.decode("utf-8")).get("version")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        version = None
+    return str(version) if version not in (None, "") else "sha256:" + hashlib.sha256(data).hexdigest()[:12]
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def check_id(check: Condition) -> str:
+    """A stable id for a form check: its own `id` where the spec has one, else a slug of what it
+    measures (signal type and landmarks), which survives rewording the cue and tuning the bounds."""
+    own = getattr(check, "id", "")
+    if own:
+        return own
+    s = check.signal
+    return slug(" ".join((s.type, *s.points, *(("vs",) + s.reference if s.reference else ()))))
+
+
+def _part(name: str) -> str:
+    return name.replace("mid_", "").replace("_", " ") + ("s" if name.startswith("mid_") else "")
+
+
+def _line(a: str, b: str) -> str:
+    """`left_shoulder`, `right_shoulder` -> "shoulder line"; else "hips-shoulders"."""
+    if a.startswith("left_") and b == "right_" + a[5:]:
+        return f"{a[5:].replace('_', ' ')} line"
+    return f"{_part(a)}-{_part(b)}"
+
+
+def describe_signal(s: Signal) -> str:
+    p, r = s.points, s.reference
+    return {
+        "joint_angle": lambda: f"angle at the {_part(p[1])} between {_part(p[0])} and {_part(p[2])}",
+        "elevation": lambda: f"elevation of {_line(*p)} above horizontal",
+        "tilt": lambda: f"tilt of the {_line(*p)}",
+        "relative_elevation": lambda: f"elevation of {_line(*p)} relative to {_line(*r)}",
+        "line_angle": lambda: f"angle between {_line(*p)} and {_line(*r)}",
+        "axis_angle": lambda: f"angle between the {_line(*p)} and the {_line(*r)}",
+    }[s.type]()
+
+
+def range_info(ex: Exercise, views: dict) -> dict:
+    """What a rep's `rom_deg` measures, its nominal span, and whether the camera views seen let
+    ranges be compared: the exercise's signals hold only from the views its file lists (`views`),
+    and MediaPipe's depth makes the scale of an angle change with where the camera stands."""
+    spans = [abs(ph.peak - ph.start) for ph in ex.phases]
+    nominal = sum(spans[:2]) if getattr(ex, "shape", "") == "cycle" else spans[0]
+    floor = getattr(ex.counting, "min_range" if ex.kind == "reps" else "enter", None)
+    measures = getattr(ex, "measures", "") or \
+        f"{ex.title} {'/'.join(ph.name for ph in ex.phases)}: {describe_signal(ex.phases[0].signal or ex.signal)}"
+    total = sum(views.values())
+    share = sum(v for k, v in views.items() if k in ex.views) / total if total else None
+    reliable = share is not None and share >= VIEW_RELIABLE_SHARE
+    note = "the view was not measured" if share is None else \
+        f"seen from a view the exercise supports ({', '.join(ex.views)}) in {share:.0%} of the time"
+    return {"measures": measures, "unit": "deg", "nominal_deg": round(nominal, 1),
+            "counted_from_deg": None if floor is None else round(nominal * floor, 1),
+            "views_s": {k: round(v, 1) for k, v in sorted(views.items())},
+            "view_reliable": reliable, "note": note}
+
+
+def target_of(ex: Exercise) -> dict:
+    """The exercise file's dose: reps (per side where sides apply) or hold seconds, low to high."""
+    unit = "s" if ex.kind == "hold" else "reps per side" if ex.sides != "none" else "reps"
+    return {"low": ex.target[0], "high": ex.target[1], "unit": unit}
+
+
+def step_target(step) -> dict:
+    """A routine step's dose in the same shape (no upper bound: the step ends at its target)."""
+    if step.hold_s:
+        return {"low": step.hold_s, "high": None, "unit": "s"}
+    return {"low": float(step.reps), "high": None, "unit": "reps per side" if step.sides else "reps"}
+
+
+def target_met(target: dict, reps: int, by_side: dict | None, holds_s: list[float]) -> bool:
+    """Whether a dose reached its target: every side (per-side targets), the reps, or one hold."""
+    if target["unit"] == "s":
+        return any(h >= target["low"] for h in holds_s)
+    if target["unit"] == "reps per side":
+        return all((by_side or {}).get(side, 0) >= target["low"] for side in ("left", "right"))
+    return reps >= target["low"]
 
 
 @dataclass
 class Session:
+    """One exercise from one source. `events` is the whole story, in order; counts are derived
+    from it, so a reset or a pause is in the record the same way wherever the session came from."""
+
     exercise: Exercise
     events: list[Event] = field(default_factory=list)
     frames: int = 0
     frames_with_pose: int = 0
+    mode: str = "analyze"  # analyze, live or routine
+    source: str = ""
+    model: dict | None = None  # {"variant", "sha256"}
+    started_at: datetime = field(default_factory=now)
+    ended_at: datetime | None = None
+    interrupted: bool = False
+    error: str = ""
+    first_t_s: float | None = None  # media time of the first and last frame seen
+    last_t_s: float | None = None
+    _views: dict = field(default_factory=dict)  # view class (signals.view_class) -> seconds seen from it
+    _hold_checks: dict = field(default_factory=dict)  # check index -> [passed, evaluated] over held frames
+    _holding: bool = False
 
-    def add(self, events, found: bool) -> None:
-        self.events.extend(events)
+    def add(self, events, found: bool | None, step=None) -> None:
+        """This frame's events; `found` None = events that are not a frame (finish, keys). `step`
+        (the engine's Step) adds the view and the form checks while a hold lasts."""
+        for e in events:
+            self.events.append(e)
+            self._holding = e.kind == "hold_started" or (self._holding and e.kind != "hold_ended")
+        if found is None:
+            return
         self.frames += 1
         self.frames_with_pose += bool(found)
+        if step is not None:
+            self._observe(step, found)
+
+    def _observe(self, step, found: bool) -> None:
+        t = step.measurement.t_s
+        dt = min(t - self.last_t_s, 0.5) if self.last_t_s is not None else 0.0  # a long gap is not time seen
+        self.first_t_s = t if self.first_t_s is None else self.first_t_s
+        self.last_t_s = t
+        if found and step.pose.world is not None:
+            view = view_class(view_deg(step.pose.world))
+            self._views[view] = self._views.get(view, 0.0) + dt
+        if self._holding:
+            for i, (_, ok) in enumerate(step.measurement.checks):
+                c = self._hold_checks.setdefault(i, [0, 0])
+                c[0] += ok
+                c[1] += 1
+
+    def describe(self, mode: str, source: str, model: dict | None) -> Session:
+        self.mode, self.source, self.model = mode, source, model
+        return self
+
+    def finish(self, interrupted: bool = False, error: str = "") -> Session:
+        self.ended_at = self.ended_at or now()
+        self.interrupted = self.interrupted or interrupted
+        self.error = self.error or error
+        return self
+
+    def _since_reset(self) -> list[Event]:
+        last = max((i for i, e in enumerate(self.events) if e.kind == "reset"), default=-1)
+        return self.events[last + 1:]
 
     def reps(self, kind: str = "rep"):
-        return [e.rep for e in self.events if e.kind == kind]
+        """The reps (or partial reps) that count: those after the last reset."""
+        return [e.rep for e in self._since_reset() if e.kind == kind]
 
     def holds(self):
-        return [e.hold for e in self.events if e.kind == "hold_ended"]
+        return [e.hold for e in self._since_reset() if e.kind == "hold_ended"]
 
     def summary(self) -> dict:
+        ex = self.exercise
         reps = self.reps()
-        by_side = None
-        if self.exercise.sides != "none":
-            by_side = {s: sum(r.side == s for r in reps) for s in ("left", "right")}
+        ids = {k: check_id(c) for c in ex.checks for k in (c.cue, check_id(c))}  # reps name checks by id or cue
+        by_side = {s: sum(r.side == s for r in reps) for s in ("left", "right")} if ex.sides != "none" else None
         return {
-            "schema": SCHEMA,
-            "exercise": self.exercise.name,
-            "kind": self.exercise.kind,
+            "schema_version": SCHEMA_VERSION,
+            "app": {"name": "spinecoach", "version": app_version()},
+            "mode": self.mode,
+            "started_at": iso(self.started_at),
+            "ended_at": iso(self.ended_at or now()),
+            "interrupted": self.interrupted,
+            **({"error": self.error} if self.error else {}),
+            "source": self.source,
+            "model": self.model,
+            "exercise": ex.name,
+            "title": ex.title,
+            "kind": ex.kind,
+            "exercise_file": {"name": Path(str(ex.source)).name, "version": file_version(ex.source)},
+            "units": {"time": "s, media time from the start of the source", "angle": "deg"},
+            "target": target_of(ex),
+            "range": range_info(ex, self._views),
+            "duration_s": None if self.first_t_s is None else round(self.last_t_s - self.first_t_s, 3),
+            "frames": self.frames,
+            "frames_with_pose": self.frames_with_pose,
+            "frames_with_pose_fraction": round(self.frames_with_pose / self.frames, 4) if self.frames else 0.0,
             "rep_count": len(reps),
             "rep_count_by_side": by_side,
-            "reps": [r.to_dict() for r in reps],
-            "partial_reps": [r.to_dict() for r in self.reps("partial_rep")],
+            "reps": [rep_dict(r, ids) for r in reps],
+            "partial_reps": [rep_dict(r, ids) for r in self.reps("partial_rep")],
             "holds": [h.to_dict() for h in self.holds()],
-            "target": list(self.exercise.target),
-            "frames": self.frames,
-            "frames_with_pose": round(self.frames_with_pose / self.frames, 4) if self.frames else 0.0,
-            "pauses": [e.to_dict() for e in self.events if e.kind == "paused"],
+            "checks": self._check_rates(reps),
+            "pauses": self._pauses(),
+            "resets": self._resets(ids),
         }
+
+    def _check_rates(self, reps: list[Rep]) -> list[dict]:
+        """Form checks: at the peak of each counted rep, or over the frames of the holds."""
+        out = []
+        for i, c in enumerate(self.exercise.checks):
+            if self.exercise.kind == "hold":
+                passed, n = self._hold_checks.get(i, (0, 0))
+                at = "held frames"
+            else:
+                results = [bool(r.checks[k]) for r in reps for k in (check_id(c), c.cue) if k in r.checks]
+                passed, n, at = sum(results), len(results), "rep peak"
+            out.append({"id": check_id(c), "cue": c.cue, "evaluated_at": at, "passed": int(passed),
+                        "evaluated": int(n), "pass_rate": round(passed / n, 3) if n else None})
+        return out
+
+    def _pauses(self) -> list[dict]:
+        """Tracking lost (paused/resumed) and the pause key (user_paused/user_resumed), paired up."""
+        out, open_ = [], {}
+        for e in self.events:
+            cause = "user" if e.kind.startswith("user_") else "tracking"
+            if e.kind in ("paused", "user_paused") and cause not in open_:
+                open_[cause] = {"start_s": round(e.t_s, 3), "end_s": None, "cause": cause,
+                                "reason": e.text or ("pause key" if cause == "user" else "")}
+                out.append(open_[cause])
+            elif e.kind in ("resumed", "user_resumed") and cause in open_:
+                open_.pop(cause)["end_s"] = round(e.t_s, 3)
+        return out
+
+    def _resets(self, ids: dict) -> list[dict]:
+        out, since = [], []
+        for e in self.events:
+            if e.kind == "reset":
+                out.append({"t_s": round(e.t_s, 3), "reps": [rep_dict(x.rep, ids) for x in since if x.kind == "rep"],
+                            "partial_reps": [rep_dict(x.rep, ids) for x in since if x.kind == "partial_rep"],
+                            "holds": [x.hold.to_dict() for x in since if x.kind == "hold_ended"]})
+                since = []
+            else:
+                since.append(e)
+        return out
+
+
+def rep_dict(rep: Rep, ids: dict) -> dict:
+    """A rep for the record: checks keyed by their stable id, progress within its documented 0..1."""
+    d = rep.to_dict()
+    d["peak_progress"] = round(min(max(rep.peak_progress, 0.0), 1.0), 3)
+    d["checks"] = {ids.get(cue, slug(cue)): bool(ok) for cue, ok in rep.checks.items() if cue}
+    return d
+
+
+def step_records(progress) -> list[dict]:
+    """A routine's steps that were started (routine.StepProgress): the step's own summary, its
+    index, its target in the session shape, and the session record of each source it took."""
+    return [{**sp.summary(), "index": k, "target": step_target(sp.step), "sessions": [s.summary() for s in sp.sessions]}
+            for k, sp in enumerate(progress) if sp.sessions]
+
+
+def routine_file(name: str) -> Path | None:
+    from spinecoach import routine as routines  # routine imports this module
+
+    dirs = routines.search_path() if hasattr(routines, "search_path") else [routines.ROUTINE_DIR]
+    return next((Path(d) / f"{name}.toml" for d in dirs if (Path(d) / f"{name}.toml").is_file()), None)
+
+
+def routine_record(plan, steps: list[dict], started_at: datetime, model: dict | None,
+                   interrupted: bool = False, error: str = "") -> dict:
+    """A routine run: the same envelope as a session, its steps, and under each step the session
+    records of the sources it took (the same shape `analyze` and `live` write)."""
+    path = routine_file(plan.name)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "app": {"name": "spinecoach", "version": app_version()},
+        "mode": "routine",
+        "started_at": iso(started_at),
+        "ended_at": iso(now()),
+        "interrupted": interrupted,
+        **({"error": error} if error else {}),
+        "model": model,
+        "routine": {"name": plan.name, "title": plan.title,
+                    "file": {"name": f"{plan.name}.toml", "version": file_version(path) if path else None}},
+        "steps": steps,
+    }

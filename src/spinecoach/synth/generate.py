@@ -72,8 +72,9 @@ def truth(clip: Clip, script, frames: int) -> dict:
     }
 
 
-def render_clip(clip: Clip, out_dir: Path, progress=None) -> dict:
-    """Write <name>.mp4, <name>.json and <name>.joints.npz into out_dir; returns the truth."""
+def render_clip(clip: Clip, out_dir: Path, progress=None, room=None) -> dict:
+    """Write <name>.mp4, <name>.json and <name>.joints.npz into out_dir; returns the truth.
+    `room` replaces the seeded default room (the multi-view set varies rooms and light more)."""
     import imageio_ffmpeg
 
     from spinecoach.synth.body import Performer
@@ -90,7 +91,7 @@ def render_clip(clip: Clip, out_dir: Path, progress=None) -> dict:
     roots = roots + [0, 0, floor_offset]
     joints[..., 2] += floor_offset
     camera = camera_for(clip)
-    stage = Stage(camera, room_for(clip), performer.faces, performer.colors)
+    stage = Stage(camera, room or room_for(clip), performer.faces, performer.colors)
     rng = np.random.default_rng(clip.seed + 11)
     w, h = clip.size
     noise_bank = [rng.normal(0, 2.0, (h, w, 3)).astype(np.int16) for _ in range(6)]
