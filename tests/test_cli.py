@@ -341,3 +341,64 @@ def test_analyze_reads_a_landmark_track_without_a_model(capsys, monkeypatch, tmp
     code, _, err = run(capsys, "analyze", str(tmp_path / "t.npz"), "--exercise", "cat_cow",
                        "--annotated", str(tmp_path / "a.mp4"))
     assert code == 1 and one_error_line(err) == "Error: --annotated draws on the video; give the video, not its track"
+
+
+# --- end to end, with MediaPipe ----------------------------------------------------------------------
+
+def _stderr_lines(err: str) -> list[str]:
+    """stderr without the progress bar's frames (erased from a terminal as it goes)."""
+    return [x for x in err.replace("\r", "\n").splitlines() if x.strip() and not x.startswith("pose:")]
+
+
+@pytest.mark.slow
+def test_a_normal_analyze_leaves_no_native_log_line(tmp_path):
+    """On an empty track cache (the landmarker runs, and MediaPipe, LiteRT and XNNPACK start up)."""
+    env = {**os.environ, "SPINECOACH_CACHE_DIR": str(tmp_path / "cache")}
+    argv = [sys.executable, "-m", "spinecoach.cli", "analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise",
+            "cat_cow"]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600, check=False)
+    assert proc.returncode == 0 and proc.stdout.startswith("cat_cow: pose in")
+    assert _stderr_lines(proc.stderr) == []
+    assert "pose:" in proc.stderr  # the progress bar is still there
+
+
+@pytest.mark.slow
+def test_verbose_lets_the_native_log_through(tmp_path, ffmpeg):
+    """The other side of the test above: the lines exist, and it is the silencing that removes them."""
+    clip = tmp_path / "short.mp4"
+    subprocess.run([ffmpeg, "-v", "error", "-i", str(CLIP), "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    str(clip)], check=True)
+    env = {**os.environ, "SPINECOACH_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-m", "spinecoach.cli", "--verbose", "analyze", str(clip), "--exercise",
+                           "cobra"], capture_output=True, text=True, env=env, timeout=600, check=False)
+    assert proc.returncode == 0 and len(_stderr_lines(proc.stderr)) >= 3, proc.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_analyze_keeps_the_reps_counted_so_far(capsys, monkeypatch, tmp_path):
+    """cat_cow_side: the second rep ends at about 11 s; Ctrl-C at frame 350 (11.7 s) keeps two."""
+    real = pose.PoseEstimator
+
+    class CtrlCAt350(real):
+        def estimate(self, frame):
+            if frame.index == 350:
+                raise KeyboardInterrupt
+            return super().estimate(frame)
+    monkeypatch.setattr(pose, "PoseEstimator", CtrlCAt350)
+    monkeypatch.setenv("SPINECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    out_json = tmp_path / "r.json"
+    code, out, err = run(capsys, "analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise", "cat_cow",
+                         "--json", str(out_json))
+    kept = json.loads(out_json.read_text())
+    assert code == 130 and kept["interrupted"] is True and kept["frames"] == 350 and kept["rep_count"] == 2
+    assert "reps: 2" in out and _stderr_lines(err) == [
+        f"Interrupted: analysed 350 of 1093 frames; the summary above covers what was done; kept in {out_json}"]
+
+
+@pytest.mark.slow
+def test_the_track_written_by_pose_is_what_analyze_reads(capsys, tmp_path, tracks):
+    video, track_file = SAMPLES / "cat_cow_side.mp4", tmp_path / "T.npz"
+    assert run(capsys, "pose", str(video), "-o", str(track_file))[0] == 0
+    code, from_track, _ = run(capsys, "analyze", str(track_file), "--exercise", "cat_cow")
+    assert code == 0 and "reps: 6" in from_track
+    assert from_track == run(capsys, "analyze", str(video), "--exercise", "cat_cow")[1]

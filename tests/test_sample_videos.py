@@ -33,6 +33,7 @@ def test_ground_truth_is_what_the_generator_scripts(clip):
     assert joints["joints_world"].shape == (t["frames"], 17, 3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", EXERCISE_CLIPS)
 def test_mediapipe_finds_the_body_in_nearly_every_frame(clip, tracks):
     video = SAMPLES / f"{clip}.mp4"
@@ -47,6 +48,7 @@ def _summary(clip, tracks, exercise=None):
     return app.analyze_track(tracks[clip], exercises.get(exercise or t["exercise"])).summary(), t
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", EXERCISE_CLIPS)
 def test_counts_and_holds_match_the_truth(clip, tracks):
     s, t = _summary(clip, tracks)
@@ -61,6 +63,7 @@ def test_counts_and_holds_match_the_truth(clip, tracks):
         assert abs(found["duration_s"] - (true["end_s"] - true["start_s"])) < 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", [c for c in EXERCISE_CLIPS if truth(SAMPLES / f"{c}.mp4")["reps"]])
 def test_rep_boundaries_within_half_a_second(clip, tracks):
     limit = 0.5
@@ -70,6 +73,7 @@ def test_rep_boundaries_within_half_a_second(clip, tracks):
         assert abs(found["start_s"] - true["start_s"]) < limit and abs(found["end_s"] - true["end_s"]) < limit
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clip", CLIPS)
 def test_other_exercises_and_idle_count_nothing(clip, tracks):
     own = truth(SAMPLES / f"{clip}.mp4")["exercise"]
@@ -79,6 +83,7 @@ def test_other_exercises_and_idle_count_nothing(clip, tracks):
             assert (s["rep_count"], len(s["holds"])) == (0, 0), name
 
 
+@pytest.mark.slow
 def test_analyze_command_writes_the_json(tmp_path, tracks, capsys):
     out = tmp_path / "r.json"
     assert main(["analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise", "cat_cow", "--json", str(out)]) == 0
@@ -88,6 +93,7 @@ def test_analyze_command_writes_the_json(tmp_path, tracks, capsys):
     assert "reps: 6" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_annotated_video_is_written_only_when_asked(tmp_path, tracks):
     import cv2
 

@@ -173,6 +173,7 @@ def test_catalogue_covers_every_exercise_from_two_views_and_three_bodies():
     assert len({c.seed for c in CLIPS}) == len(CLIPS)
 
 
+@pytest.mark.slow
 def test_rendering_is_deterministic_per_seed():
     """Needs the [synth] extra (anny, torch, pyrender with OSMesa); skipped without it."""
     pytest.importorskip("anny", reason="the [synth] extra is not installed")
