@@ -1,4 +1,5 @@
-"""python -m spinecoach.synth [--all | NAME ...] [--out DIR] [--jobs N] [--list]"""
+"""python -m spinecoach.synth [--all | NAME ...] [--out DIR] [--jobs N] [--list]
+python -m spinecoach.synth --set multiview [--split tune|validate] [--all | NAME ...] [--jobs N] [--list]"""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ def main(argv=None) -> int:
     from spinecoach.synth.clips import BY_NAME, CLIPS
     from spinecoach.synth.generate import frame_count, render_named
 
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--set" in argv and "multiview" in argv:
+        return multiview_main([a for a in argv if a not in ("--set", "multiview")])
     p = argparse.ArgumentParser(prog="python -m spinecoach.synth", description=__doc__)
     p.add_argument("names", nargs="*", help="clip names (see --list)")
     p.add_argument("--all", action="store_true", help="render every clip of the catalogue")
@@ -39,6 +44,41 @@ def main(argv=None) -> int:
         for name in pool.map(render_named, names, [args.out] * len(names)):
             bar.set_postfix_str(name)
             bar.update(1)
+    return 0
+
+
+def multiview_main(argv) -> int:
+    """The multi-view development set: render, landmark, keep track + truth (synth/multiview.py)."""
+    from spinecoach.synth.generate import frame_count
+    from spinecoach.synth.multiview import BY_NAME, ENTRIES, render_entry
+
+    p = argparse.ArgumentParser(prog="python -m spinecoach.synth --set multiview", description=multiview_main.__doc__)
+    p.add_argument("names", nargs="*", help="clip names (see --list)")
+    p.add_argument("--all", action="store_true", help="every clip (of --split if given)")
+    p.add_argument("--split", choices=("tune", "validate"), help="only this split")
+    p.add_argument("--renders", default="renders/multiview", help="videos go here (never committed)")
+    p.add_argument("--out", default="benchmarks/multiview", help="tracks and truth go to OUT/<split>/")
+    p.add_argument("--jobs", type=int, default=1, help="clips rendered in parallel (default: 1)")
+    p.add_argument("--list", action="store_true", help="list the clips")
+    args = p.parse_args(argv)
+    entries = [e for e in ENTRIES if args.split in (None, e.split)]
+    if args.list:
+        for e in entries:
+            c = e.clip
+            print(f"{c.name:40s} {e.split:8s} {c.look:6s} {c.view:13s} {c.camera_h_m:4.2f} m {c.distance_m:4.2f} m "
+                  f"{c.size[0]}x{c.size[1]} {c.fps:g} fps {frame_count(c)} frames")
+        return 0
+    names = [e.name for e in entries] if args.all else args.names
+    unknown = [n for n in names if n not in BY_NAME]
+    if unknown or not names:
+        print(f"Error: unknown clip {unknown[0]!r}; see --list" if unknown else "Error: name clips or pass --all",
+              file=sys.stderr)
+        return 2
+    ctx = multiprocessing.get_context("spawn")
+    n = len(names)
+    with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool:
+        for i, s in enumerate(pool.map(render_entry, names, [args.renders] * n, [args.out] * n), 1):
+            print(f"[{i}/{n}] {names[i - 1]}: {s['frames']} frames, pose in {s['found']:.1%}", flush=True)
     return 0
 
 

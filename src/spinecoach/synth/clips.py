@@ -23,6 +23,19 @@ LOOKS = {
     "dora": Look(gender=0.0, age=0.9, weight=0.65, height=0.3, muscle=0.3, skin_rgb=(175, 125, 90),
                  shirt_rgb=(60, 150, 110), bottom_rgb=(90, 50, 110), hair_rgb=(45, 35, 30),
                  long_sleeves=True, leggings=True),
+    # Bodies of the multi-view validation split only (synth/multiview.py): never tuned on.
+    "emi": Look(gender=0.05, age=0.52, weight=0.15, height=0.2, muscle=0.35, skin_rgb=(238, 205, 178),
+                shirt_rgb=(230, 228, 222), bottom_rgb=(125, 125, 132), hair_rgb=(15, 12, 10),
+                long_sleeves=False, leggings=True),
+    "femi": Look(gender=1.0, age=0.65, weight=0.95, height=0.75, muscle=0.55, skin_rgb=(92, 58, 40),
+                 shirt_rgb=(32, 32, 34), bottom_rgb=(55, 75, 125), hair_rgb=(12, 10, 10),
+                 long_sleeves=True, leggings=False),
+    "gus": Look(gender=0.9, age=1.0, weight=0.35, height=0.1, muscle=0.2, skin_rgb=(245, 215, 195),
+                shirt_rgb=(135, 135, 130), bottom_rgb=(105, 85, 60), hair_rgb=(215, 215, 210),
+                long_sleeves=True, leggings=True),
+    "hana": Look(gender=0.1, age=0.7, weight=0.85, height=0.95, muscle=0.45, skin_rgb=(150, 100, 70),
+                 shirt_rgb=(235, 125, 40), bottom_rgb=(20, 20, 24), hair_rgb=(50, 30, 20),
+                 long_sleeves=False, leggings=False),
 }
 
 

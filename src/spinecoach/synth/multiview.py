@@ -1,0 +1,348 @@
+"""The multi-view development set: every exercise seen from all around the body, split once.
+
+A catalogue (pure data, deterministic): which body does which script variant, seen from which
+azimuth, height and distance, in which split. The split is by body and seed, fixed before any
+tuning (benchmarks/multiview/README.md): the four bundled-clip bodies are the tune split, four
+new bodies the validate split. Rendering and landmarking (`render_entry`) keep only what the
+benchmark needs in the repo: the landmark track and the truth.
+
+Azimuth is the camera direction around the body's centre, as in generate.camera_for: 0 = camera
+on the world -y side. Floor postures lie head toward +x, so 90 is the head end and 270 the feet
+end; standing faces -y, so 0 is the front.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from spinecoach.synth import scripts
+from spinecoach.synth.clips import Clip
+
+EXERCISES = ("open_book", "cat_cow", "bird_dog", "cobra", "childs_pose")
+AZIMUTHS = tuple(range(0, 360, 45))
+SPLIT_LOOKS = {"tune": ("ana", "ben", "chidi", "dora"), "validate": ("emi", "femi", "gus", "hana")}
+SPLIT_SEED = {"tune": 60_000, "validate": 70_000}  # clip seeds: base + 100 * exercise + slot
+POSTURE = {"open_book": "side_lying", "cat_cow": "quadruped", "bird_dog": "quadruped", "cobra": "prone",
+           "childs_pose": "quadruped"}
+FLOOR_H, TABLE_H = (0.3, 0.5), (0.75, 0.9)  # camera height ranges, metres
+MAX_HFOV_DEG = 84.0  # the widest a webcam-like lens may get when the body must fit (wide webcams: ~78-90)
+MAX_DISTANCE_M = 4.0  # then the camera moves back, up to this
+
+# Script variants. Reps: a still start and rests (as the bundled clips), none of them, the first rep
+# at t = 0, ~1 s and ~8 s reps, partial reps, and mixes. Holds: entered after a lead-in, already
+# held at t = 0, entered at once, slowly or quickly, short and long, left just before the end.
+REP_VARIANTS = ("paused", "continuous", "mid_start", "fast", "slow", "partial", "mixed", "fast_mid_start")
+HOLD_VARIANTS = ("standard", "in_hold", "no_lead", "slow_entry", "quick", "long_or_two", "in_hold_end", "short")
+NONE_VARIANTS = ("standing_idle", "quadruped_fidget", "prone_still", "side_lying_still")
+CONT, ZERO = (0.0, 0.0), (0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One clip of the set: the renderable Clip plus what the benchmark slices by."""
+
+    clip: Clip
+    split: str  # tune or validate
+    variant: str
+    facing: str  # the body side turned toward the camera: left, right, front or back
+
+    @property
+    def name(self) -> str:
+        return self.clip.name
+
+
+# -- views ---------------------------------------------------------------------------------
+def camera_direction(azimuth_deg: float) -> np.ndarray:
+    """Horizontal unit vector from the body toward the camera (generate.camera_for)."""
+    a = np.radians(azimuth_deg)
+    return np.array([np.sin(a), -np.cos(a), 0.0])
+
+
+def view_of(posture: str, azimuth_deg: float, side: str | None = None) -> tuple[str, str]:
+    """(view, facing): how the camera sees the body's long axis and which body side faces it."""
+    d = camera_direction(azimuth_deg)
+    if posture == "standing":  # facing -y, left toward +x
+        rel = np.degrees(np.arccos(np.clip(-d[1], -1, 1)))
+        names = ("front", "front_oblique", "side", "back_oblique", "back")
+        lateral = "left" if d[0] > 1e-9 else "right"
+        facing = lateral if 45 < rel < 135 else ("front" if rel <= 45 else "back")
+        return names[int(np.clip(round(rel / 45), 0, 4))], facing
+    rel = np.degrees(np.arccos(np.clip(d[0], -1, 1)))  # 0 = from the head end
+    if posture == "side_lying":  # the chest faces +y when the top (open) arm is the left one
+        front = 1.0 if side == "left" else -1.0
+        facing = "front" if d[1] * front > 0 else "back"
+        names = ("head", "head_oblique", facing, "feet_oblique", "feet")
+    else:  # quadruped, prone: the body's left toward +y
+        facing = "left" if d[1] > 0 else "right"
+        names = ("head", "head_oblique", "side", "feet_oblique", "feet")
+    if round(rel) in (0, 180):
+        facing = "head" if round(rel) == 0 else "feet"
+    return names[int(np.clip(round(rel / 45), 0, 4))], facing
+
+
+# -- scripts -------------------------------------------------------------------------------
+def _rep_kwargs(exercise: str, variant: str, rng) -> dict:
+    """Keyword arguments of the exercise's script for a rep variant."""
+    reps = {"paused": 5, "continuous": 6, "mid_start": 5, "fast": 8, "slow": 4, "partial": 4, "mixed": 5,
+            "fast_mid_start": 7}[variant]
+    tempo = {"fast": (0.9, 1.4), "fast_mid_start": (0.9, 1.4), "slow": (7.0, 9.0), "mixed": (1.0, 8.0)}
+    rest = {"continuous": CONT, "mid_start": (0.0, 0.3), "fast": (0.0, 0.3), "fast_mid_start": CONT,
+            "mixed": CONT}
+    lead = {"mid_start": ZERO, "fast_mid_start": ZERO, "mixed": ZERO}
+    tail = {"mid_start": 0.4, "mixed": 0.3, "fast_mid_start": 0.5}
+    n_partial = {"partial": 2, "mixed": 1, "paused": 1}.get(variant, 0)
+    kw = {}
+    if variant in rest:
+        kw["rest_s"] = rest[variant]
+    if variant in lead:
+        kw["lead_s"] = lead[variant]
+    if variant in tail:
+        kw["tail_s"] = tail[variant]
+    if exercise == "bird_dog":
+        per_side = max(2, (reps + 1) // 2)
+        kw["per_side"] = per_side
+        if variant in tempo:  # out + hold + back of one rep
+            lo, hi = tempo[variant]
+            kw["move_s"] = (0.35 * lo, 0.35 * hi)
+            kw["hold_s"] = (0.3 * lo, 0.3 * hi)
+        kw["first"] = "left" if rng.random() < 0.5 else "right"
+        total = 2 * per_side
+    else:
+        kw["reps"] = reps
+        if variant in tempo:
+            # a cat-cow rep is two movements (cat, then cow): ~1 s would be a twitch, so fast is ~1.5 s
+            lo, hi = tempo[variant]
+            kw["tempo_s"] = (lo + 0.4, hi + 0.4) if exercise == "cat_cow" and variant.startswith("fast") else (lo, hi)
+        if exercise == "open_book":
+            kw["side"] = "left" if rng.random() < 0.5 else "right"
+        total = reps
+    if n_partial:
+        kw["partial_at"] = tuple(sorted(rng.choice(np.arange(1, total), n_partial, replace=False).tolist()))
+    return kw
+
+
+def _hold_kwargs(exercise: str, variant: str) -> dict:
+    cobra = exercise == "cobra"
+    hold = (15.0, 20.0) if cobra else (18.0, 24.0)
+    kw = {
+        "standard": {"hold_s": hold},
+        "in_hold": {"hold_s": hold, "lead_s": ZERO, "enter_s": ZERO},
+        "no_lead": {"hold_s": hold, "lead_s": ZERO},
+        "slow_entry": {"hold_s": hold, "enter_s": (4.0, 6.0), "exit_s": (3.0, 5.0)},
+        "quick": {"hold_s": hold, "enter_s": (0.6, 1.0), "exit_s": (0.6, 1.0)},
+        "long_or_two": {"holds": 2, "hold_s": (8.0, 11.0)} if cobra else {"hold_s": (27.0, 30.0)},
+        "in_hold_end": {"hold_s": hold, "lead_s": ZERO, "enter_s": ZERO},
+        "short": {"hold_s": (10.0, 12.0)},
+    }[variant]
+    if variant == "in_hold_end":  # leave the hold, then the video ends within a second
+        kw["rest_s" if cobra else "tail_s"] = (0.3, 0.6)
+    return kw
+
+
+ONE_WAY = ("sit", "lift")  # parameters whose negative is no posture (hips past the heels, chest into the floor)
+
+
+def fidget(rng, posture: str, amplitudes: dict[str, float], seconds: float, fixed: dict | None = None):
+    """Not an exercise: the posture held with small random shifts (below a partial rep's 30%) and
+    breathing; a counter must find nothing in it."""
+    s = scripts.Script(posture, dict(fixed or {}))
+    t = 0.0
+    while t < seconds:
+        for name, amp in amplitudes.items():
+            s.key(name, rng.uniform(0, amp) if name in ONE_WAY else rng.uniform(-amp, amp), t)
+        t += rng.uniform(1.5, 3.0)
+    s.t = seconds
+    return s
+
+
+NONE_SCRIPTS = {
+    "standing_idle": partial(scripts.idle, seconds=14.0),
+    "quadruped_fidget": partial(fidget, posture="quadruped", seconds=16.0,
+                                amplitudes={"flex": 0.12, "sit": 0.12, "breathe": 1.0}),
+    "prone_still": partial(fidget, posture="prone", seconds=14.0, amplitudes={"lift": 0.06, "breathe": 1.0}),
+    "side_lying_still": partial(fidget, posture="side_lying", seconds=14.0, fixed={"side": "right"},
+                                amplitudes={"open": 0.08, "breathe": 1.0}),
+}
+NONE_POSTURE = {"standing_idle": "standing", "quadruped_fidget": "quadruped", "prone_still": "prone",
+                "side_lying_still": "side_lying"}
+
+
+def script_for(exercise: str, variant: str, seed: int):
+    """The script factory (rng -> Script) of one clip; its fixed arguments are drawn from `seed`."""
+    rng = np.random.default_rng(seed + 1)
+    if exercise in ("cobra", "childs_pose"):
+        return partial(getattr(scripts, exercise), **_hold_kwargs(exercise, variant))
+    if exercise == "none":
+        return NONE_SCRIPTS[variant]
+    return partial(getattr(scripts, exercise), **_rep_kwargs(exercise, variant, rng))
+
+
+# -- the catalogue -------------------------------------------------------------------------
+def _tune_azimuths(ei: int) -> tuple[int, ...]:
+    """Head end, feet end, one side and one oblique, the side and oblique turning per exercise."""
+    return (90, 270, (0, 180)[ei % 2], (45, 135, 225, 315)[(ei * 3 + 1) % 4])
+
+
+def _entry(split: str, exercise: str, variant: str, look: str, azimuth: int, slot: int, seed: int,
+           fixed_side: str | None = None) -> Entry:
+    rng = np.random.default_rng(seed)
+    height = rng.uniform(*(FLOOR_H if slot % 2 == 0 else TABLE_H))
+    script = script_for(exercise, variant, seed)
+    posture = NONE_POSTURE[variant] if exercise == "none" else POSTURE[exercise]
+    side = fixed_side or script.keywords.get("side")
+    view, facing = view_of(posture, azimuth, side)
+    # End-on views start at 2 m: the near end of a 1.9 m body would otherwise touch the lens.
+    # A standing body needs ~2.5 m to fit a webcam's image top to bottom.
+    near = 2.5 if posture == "standing" else 2.0 if view in ("head", "feet") else 1.5
+    strata = np.linspace(near, 3.5, 5)
+    k = (3 * (seed % 100) + seed // 100) % 4  # every distance band within an exercise
+    distance = rng.uniform(strata[k], strata[k + 1])
+    size = ((640, 360), (640, 480))[(slot // 2 + seed) % 2]
+    fps = 30.0 if (slot + seed // 100) % 4 == 0 else 24.0
+    hfov = rng.uniform(56.0, 76.0)
+    name = f"{split[0]}_{exercise}_az{azimuth:03d}_{variant}"
+    clip = Clip(name, exercise, script, look, view, float(azimuth), round(float(distance), 2),
+                round(float(height), 2), size, fps, round(float(hfov), 1), seed)
+    return Entry(clip, split, variant, facing)
+
+
+def catalogue() -> list[Entry]:
+    out = []
+    for ei, exercise in enumerate(EXERCISES):
+        variants = HOLD_VARIANTS if exercise in ("cobra", "childs_pose") else REP_VARIANTS
+        for k, az in enumerate(AZIMUTHS):  # validate: all 8 azimuths, every variant once
+            look = SPLIT_LOOKS["validate"][(k + ei) % 4]
+            variant = variants[(k + 3 * ei) % len(variants)]
+            out.append(_entry("validate", exercise, variant, look, az, k + ei, SPLIT_SEED["validate"] + 100 * ei + k))
+        for j, az in enumerate(_tune_azimuths(ei)):  # tune: 4 azimuths, half the variants
+            look = SPLIT_LOOKS["tune"][(j + ei) % 4]
+            variant = variants[(2 * j + ei) % len(variants)]
+            out.append(_entry("tune", exercise, variant, look, az, j + ei, SPLIT_SEED["tune"] + 100 * ei + j))
+    nones = {"tune": (("standing_idle", 45, "ana"), ("quadruped_fidget", 90, "ben"), ("prone_still", 0, "chidi")),
+             "validate": (("standing_idle", 180, "hana"), ("quadruped_fidget", 270, "emi"),
+                          ("prone_still", 135, "gus"), ("side_lying_still", 315, "femi"))}
+    for split, items in nones.items():
+        for j, (variant, az, look) in enumerate(items):
+            side = "right" if variant == "side_lying_still" else None
+            out.append(_entry(split, "none", variant, look, az, j, SPLIT_SEED[split] + 900 + j, side))
+    return out
+
+
+ENTRIES = catalogue()
+BY_NAME = {e.name: e for e in ENTRIES}
+
+
+# -- rendering and landmarking (needs the [synth] extra and MediaPipe) -----------------------------
+PAD_M = {"head": 0.2, "left_wrist": 0.18, "right_wrist": 0.18, "left_ankle": 0.22, "right_ankle": 0.22}
+EDGE = 0.02  # share of the image kept clear at each border
+
+
+def fits(camera, joints: np.ndarray) -> bool:
+    """Every joint, padded to the body surface around it (skull, hand, foot), inside the image."""
+    from spinecoach.synth.skeleton import JOINT_BONES
+
+    pad = np.array([PAD_M.get(n, 0.1) for n in JOINT_BONES])
+    cam = joints @ camera.rotation.T + camera.translation
+    if (cam[..., 2] < 0.3).any():
+        return False
+    px = camera.project(joints)
+    r = pad * camera.fx / cam[..., 2]
+    w, h = camera.width, camera.height
+    return bool((px[..., 0] - r >= EDGE * w).all() and (px[..., 0] + r <= (1 - EDGE) * w).all()
+                and (px[..., 1] - r >= EDGE * h).all() and (px[..., 1] + r <= (1 - EDGE) * h).all())
+
+
+def fitted(clip: Clip, joints: np.ndarray) -> Clip:
+    """The clip with its field of view widened (2 degrees at a time, up to MAX_HFOV_DEG), then if
+    need be the camera moved back (0.25 m at a time), until the whole body stays in the image all
+    clip long: what a person does with a laptop until they see themselves."""
+    from spinecoach.synth.generate import camera_for
+
+    for distance in np.arange(clip.distance_m, MAX_DISTANCE_M + 1e-6, 0.25):
+        for hfov in np.arange(clip.hfov_deg, MAX_HFOV_DEG + 1e-6, 2.0):
+            c = replace(clip, distance_m=round(float(distance), 2), hfov_deg=round(float(hfov), 1))
+            if fits(camera_for(c), joints):
+                return c
+    raise ValueError(f"{clip.name}: the body does not fit the image from {MAX_DISTANCE_M} m; move the camera")
+
+
+def room_of(entry: Entry):
+    """Rooms and light varied beyond the bundled clips' (dim to bright key light)."""
+    from spinecoach.synth.scene import Room
+
+    rng = np.random.default_rng(entry.clip.seed + 7)
+    floor = tuple(int(v) for v in rng.integers(70, 210, 3))
+    wall = tuple(int(v) for v in rng.integers(120, 235, 3))
+    mat = tuple(int(v) for v in rng.integers(30, 180, 3))
+    return Room(floor, wall, mat, float(rng.uniform(1.2, 5.0)), entry.clip.seed)
+
+
+def truth(entry: Entry, script, frames: int) -> dict:
+    """The sample-video truth shape plus the slicing fields of the benchmark."""
+    from spinecoach.synth.generate import truth as base
+
+    gt = base(entry.clip, script, frames)
+    del gt["joints_file"]  # the joints stay beside the render; the repo keeps tracks and truth
+    c = entry.clip
+    gt.update(view=c.view, facing=entry.facing, azimuth_deg=c.azimuth_deg, camera_h_m=c.camera_h_m,
+              distance_m=c.distance_m, hfov_deg=c.hfov_deg, split=entry.split, variant=entry.variant)
+    return gt
+
+
+def expected_truth(entry: Entry) -> dict:
+    """The truth a fresh run of the clip's seeded script gives (no rendering)."""
+    from spinecoach.synth.generate import frame_count
+
+    c = entry.clip
+    return truth(entry, c.script(c.rng()), frame_count(c))
+
+
+def render_entry(name: str, renders: str, bench: str, model_variant: str = "full") -> dict:
+    """Render one clip into `renders`, landmark it, and write <split>/<name>.track.npz and .json
+    into `bench`. Skips a clip whose track and truth exist. Returns a detection summary."""
+    from spinecoach import models
+    from spinecoach.samples import clip_report
+    from spinecoach.synth.body import Performer
+    from spinecoach.synth.generate import camera_for, frame_count, poses, render_clip
+    from spinecoach.synth.postures import Poser
+    from spinecoach.track import LandmarkTrack, extract
+
+    entry = BY_NAME[name]
+    out = Path(bench) / entry.split
+    track_path, truth_path = out / f"{name}.track.npz", out / f"{name}.json"
+    video = Path(renders) / f"{name}.mp4"
+    if track_path.exists() and truth_path.exists():
+        return summary(json.loads(truth_path.read_text()), LandmarkTrack.load(track_path), None)
+    from spinecoach.synth.clips import LOOKS
+
+    performer = Performer(LOOKS[entry.clip.look])
+    times = np.arange(frame_count(entry.clip)) / entry.clip.fps
+    joints = poses(entry.clip, Poser(performer.skeleton), times)[3]
+    joints[..., 2] -= joints[:1, :, 2].min() - 0.05  # roughly as rendered: resting on the mat
+    entry = replace(entry, clip=fitted(entry.clip, joints))
+    render_clip(entry.clip, Path(renders), room=room_of(entry))
+    track = extract(video, models.resolve(model_variant))
+    track.save(track_path)
+    script = entry.clip.script(entry.clip.rng())
+    gt = truth(entry, script, len(track))
+    cam = camera_for(entry.clip)
+    gt["camera"] = {"intrinsics": cam.intrinsics.round(4).tolist(),
+                    "rotation_world_to_camera": cam.rotation.round(6).tolist(),
+                    "translation_world_to_camera": cam.translation.round(6).tolist()}
+    rendered = json.loads((Path(renders) / f"{name}.json").read_text())
+    if rendered["frames"] != len(track):
+        raise ValueError(f"{name}: rendered {rendered['frames']} frames, the landmarker read {len(track)}")
+    report = clip_report(video, rendered, track)
+    gt["landmarks"] = {k: report[k] for k in ("in_view", "detected", "err_as_labelled", "err_best_side", "swapped")}
+    truth_path.write_text(json.dumps(gt, indent=1) + "\n")
+    return summary(gt, track, report)
+
+
+def summary(gt: dict, track, report) -> dict:
+    return {"name": Path(track.meta.get("source", "?")).stem, "frames": len(track),
+            "found": float(track.found.mean()), **gt.get("landmarks", {})}

@@ -1,0 +1,134 @@
+"""The multi-view development set: its catalogue, its fixed split, and the committed tracks + truth.
+
+No rendering and no anny: the catalogue and the scripts are pure, the tracks are files.
+"""
+
+import json
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinecoach.synth.clips import LOOKS
+from spinecoach.synth.multiview import AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, SPLIT_LOOKS, expected_truth, view_of
+from spinecoach.track import LandmarkTrack
+
+BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
+COMMITTED = sorted(BENCH.glob("*/*.json"))
+
+
+def entries(split, exercise=None):
+    return [e for e in ENTRIES if e.split == split and exercise in (None, e.clip.exercise)]
+
+
+def test_at_least_eight_bodies_split_four_and_four():
+    looks = {e.clip.look for e in ENTRIES}
+    assert len(looks) >= 8 and looks <= set(LOOKS)
+    tune, validate = ({e.clip.look for e in entries(s)} for s in ("tune", "validate"))
+    assert tune == set(SPLIT_LOOKS["tune"]) and validate == set(SPLIT_LOOKS["validate"])
+    assert not tune & validate
+    assert len({LOOKS[n] for n in looks}) == len(looks)  # eight different bodies, not renamed copies
+
+
+def test_seeds_and_names_are_unique_and_splits_disjoint():
+    assert len({e.clip.seed for e in ENTRIES}) == len(ENTRIES) == len(BY_NAME)
+    assert {e.name[0] for e in entries("tune")} == {"t"} and {e.name[0] for e in entries("validate")} == {"v"}
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_validate_sees_every_exercise_from_all_eight_azimuths(exercise):
+    v = entries("validate", exercise)
+    assert sorted(e.clip.azimuth_deg for e in v) == list(AZIMUTHS) and len(v) == 8
+    assert {e.clip.view for e in v} >= {"head", "feet", "head_oblique", "feet_oblique"}
+    assert len({e.variant for e in v}) == 8  # every script variant once
+    heights = [e.clip.camera_h_m for e in v]
+    assert min(heights) <= 0.5 and max(heights) >= 0.75  # floor and table
+    assert len({e.clip.look for e in v}) == 4
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_tune_sees_every_exercise_from_four_azimuths_with_both_ends(exercise):
+    t = entries("tune", exercise)
+    assert len(t) == 4 and len({e.clip.azimuth_deg for e in t}) == 4
+    assert {"head", "feet"} <= {e.clip.view for e in t}
+
+
+@pytest.mark.parametrize("split,low,high", [("tune", 2, 4), ("validate", 2, 4)])
+def test_each_split_has_non_exercise_clips(split, low, high):
+    n = [e for e in entries(split) if e.clip.exercise == "none"]
+    assert low <= len(n) <= high
+    for e in n:
+        s = e.clip.script(e.clip.rng())
+        assert s.reps == [] and s.holds == []
+
+
+def test_views_name_the_head_and_feet_ends():
+    assert view_of("quadruped", 90) == ("head", "head") and view_of("prone", 270) == ("feet", "feet")
+    assert view_of("quadruped", 0) == ("side", "right") and view_of("quadruped", 180) == ("side", "left")
+    assert view_of("side_lying", 180, "left") == ("front", "front")  # as open_book_left_front
+    assert view_of("side_lying", 0, "left") == ("back", "back")
+    assert view_of("quadruped", 45)[0] == "head_oblique" and view_of("prone", 225)[0] == "feet_oblique"
+    assert view_of("standing", 0) == ("front", "front") and view_of("standing", 180) == ("back", "back")
+
+
+def _script(name):
+    c = BY_NAME[name].clip
+    return c.script(c.rng())
+
+
+def test_variants_do_what_their_names_say():
+    for e in ENTRIES:
+        s = e.clip.script(e.clip.rng())
+        reps = s.reps
+        if e.variant in ("mid_start", "fast_mid_start", "mixed"):
+            assert reps[0]["start_s"] == 0.0, e.name
+        if e.variant in ("continuous", "fast_mid_start", "mixed"):
+            assert all(a["end_s"] == b["start_s"] for a, b in pairwise(reps)), e.name
+        if e.variant in ("fast", "fast_mid_start"):
+            assert max(r["end_s"] - r["start_s"] for r in reps) < 2.0, e.name
+        if e.variant == "slow":
+            assert min(r["end_s"] - r["start_s"] for r in reps) > 6.0, e.name
+        if e.variant in ("partial", "mixed"):
+            assert any(r["partial"] for r in reps), e.name
+        if e.variant in ("in_hold", "in_hold_end"):
+            assert s.holds[0]["start_s"] == 0.0, e.name
+        if e.variant == "in_hold_end":
+            assert s.t - s.holds[-1]["end_s"] < 2.2 + 0.6 + 1e-9, e.name  # exit + at most 0.6 s
+        if e.clip.exercise in ("open_book", "cat_cow", "bird_dog"):
+            assert 4 <= sum(not r["partial"] for r in reps) <= 8, e.name
+        if e.clip.exercise in ("cobra", "childs_pose"):
+            assert 15 <= s.t <= 40 and not reps, e.name
+
+
+def test_an_in_hold_clip_starts_in_the_held_posture():
+    from spinecoach.synth.kinematics import keyframe_curve
+
+    s = _script(next(e.name for e in entries("validate", "cobra") if e.variant == "in_hold"))
+    lift = keyframe_curve(np.array([0.0, 1.0]), sorted(s.keys["lift"], key=lambda k: k[0]))
+    assert lift.min() > 0.8
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.stem)
+def test_committed_truth_has_its_track_and_matches_it(path):
+    truth = json.loads(path.read_text())
+    entry = BY_NAME[path.stem]
+    assert path.parent.name == truth["split"] == entry.split
+    track = LandmarkTrack.load(path.with_name(f"{path.stem}.track.npz"))
+    assert len(track) == truth["frames"]
+    assert track.meta["fps"] == pytest.approx(truth["fps"], abs=0.01)
+    assert (track.meta["width"], track.meta["height"]) == (truth["width"], truth["height"])
+    dt = np.diff(track.timestamps_ms)
+    assert np.allclose(dt, 1000 / truth["fps"], atol=1.0)
+
+
+@pytest.mark.parametrize("path", COMMITTED[::7], ids=lambda p: p.stem)
+def test_committed_truth_is_what_the_seeded_script_gives(path):
+    truth = json.loads(path.read_text())
+    entry = BY_NAME[path.stem]
+    fresh = json.loads(json.dumps(expected_truth(entry)))
+    rendered_only = ("camera", "landmarks", "distance_m", "hfov_deg")  # the camera is fitted to the body
+    assert {k: v for k, v in truth.items() if k not in rendered_only} == \
+        {k: v for k, v in fresh.items() if k not in rendered_only}
+    # the fit only widens the view or moves the camera back, never closer
+    assert truth["hfov_deg"] >= entry.clip.hfov_deg and truth["distance_m"] >= entry.clip.distance_m
