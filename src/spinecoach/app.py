@@ -109,7 +109,8 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
              record: Path | None = None, events: Path | None = None, json_out: Path | None = None,
              paced: bool = True, store=None, voice=None):
     """One exercise in front of the camera (or a file played as one). Returns (session, stats).
-    `store` (storage.Store) saves each event to the history as it happens; `voice` (voice.Voice) speaks.
+    `store` (storage.Store) saves each event to the history as it happens; `voice` opens the spoken
+    cues (voice.open_voice: called once the camera is open, so a missing camera is the only message).
     Ctrl-C ends it keeping what was done: Interrupted carries (session, stats), already written
     to `json_out` marked "interrupted"; a failure while running (camera lost, pose model failed)
     still writes `json_out` and carries the session in the error."""
@@ -124,7 +125,7 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
     if window is None:
         check_display()  # before the camera, the model or anything else is started
     if mirror is None:  # a mirror image for someone facing the laptop; a side view stays as it is
-        mirror = source is None and exercise.view != "side"
+        mirror = source is None and "end" in exercise.views
     where = str(source) if source else f"camera {camera or 0}"
     with ExitStack() as stack:  # closed in reverse: pose worker, window, recorder, log, landmarker, source
         src = stack.enter_context(open_live_source(source, camera, paced))  # no camera: fail before a download
@@ -140,9 +141,11 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
         coach = Coach(exercise, mirror, log.write if log else None)
         coach.session.describe("live", where, {"variant": model.variant, "sha256": model.sha256})
         history = RunRecorder(store, "live", coach.session.model)
-        coach.on_event = broadcast(history.sink(coach.session), coach.on_event, voice)  # saved before logged
-        if voice:
-            voice.begin(dose_of(exercise))
+        speaker = voice() if voice else None
+        if speaker:
+            stack.callback(speaker.close)
+            speaker.begin(dose_of(exercise))
+        coach.on_event = broadcast(history.sink(coach.session), coach.on_event, speaker)  # saved before logged
         try:
             stats = run(src, coach, live_pose, window, recorder, model.variant)
         except SpinecoachError as e:  # what was counted before the failure is kept
@@ -201,11 +204,12 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
         check_display()
     model = models.resolve(model_arg)
     model_info = {"variant": model.variant, "sha256": model.sha256}
-    history = RunRecorder(store, "routine", model_info, plan.name, file_version(routine_file(plan.name)))
     playlist = list(sources or [])
     window = window or Window(f"spinecoach - {plan.title}")
     log = EventLog(events) if events else None
     progress = [StepProgress(step) for step in plan.steps]
+    history = RunRecorder(store, "routine", model_info, plan.name, file_version(routine_file(plan.name)))
+    speaker = voice() if voice else None
     size = (1280, 720)
     quit_all = interrupted = False
     try:
@@ -214,8 +218,8 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                 ex = exercises.get(sp.step.exercise)
                 target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
                     else f"hold {sp.step.hold_s:g} s"
-                if voice:
-                    voice.begin(dose_of_step(sp.step))
+                if speaker:
+                    speaker.begin(dose_of_step(sp.step))
                 if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
                               [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
                     quit_all = True
@@ -231,7 +235,7 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                         coach = Coach(ex, mirror=False, on_event=log.write if log else None)
                         coach.session.describe("routine", str(path) if path else f"camera {camera or 0}", model_info)
                         coach.on_event = broadcast(history.sink(coach.session, k, step_target(sp.step)),
-                                                   coach.on_event, voice)  # saved before logged or said
+                                                   coach.on_event, speaker)  # saved before logged or said
                         stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
                         banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
                         live_pose = LivePose(estimator)
@@ -267,6 +271,8 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
         window.close()
         if log:
             log.close()
+        if speaker:
+            speaker.close()
         history.close(interrupted)
     if json_out:
         _save_json(json_out, routine_record(plan, summary, started, model_info, interrupted), summary)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from pathlib import Path
 
 from spinecoach.errors import Interrupted, SpinecoachError
@@ -115,12 +115,13 @@ def cmd_live(args) -> int:
     _check_outputs(args, "--record", "--events", "--json")
     if args.source:
         _frame_count(args.source)
-    with _history(args) as store, _voice(args) as voice:
+    with _history(args) as store:
         session, stats = app.run_live(args.exercise, Path(args.source) if args.source else None, args.camera,
                                       args.model, NoWindow() if args.no_window else None, args.mirror,
                                       Path(args.record) if args.record else None,
                                       Path(args.events) if args.events else None,
-                                      Path(args.json) if args.json else None, not args.unpaced, store, voice)
+                                      Path(args.json) if args.json else None, not args.unpaced, store,
+                                      _voice(args))
     show_live((session, stats))
     return 0
 
@@ -141,11 +142,11 @@ def cmd_routine(args) -> int:
     _check_outputs(args, "--events", "--json")
     for source in args.source or []:
         _frame_count(source)  # every file of the playlist opens, before the first step starts
-    with _history(args) as store, _voice(args) as voice:
+    with _history(args) as store:
         summary = app.run_routine(args.name, [Path(p) for p in args.source] if args.source else None, args.camera,
                                   args.model, NoWindow() if args.no_window else None, args.countdown,
                                   Path(args.events) if args.events else None, Path(args.json) if args.json else None,
-                                  not args.unpaced, store, voice)
+                                  not args.unpaced, store, _voice(args))
     show_routine(summary)
     return 0
 
@@ -166,17 +167,14 @@ def _history(args):
     return Store()
 
 
-@contextmanager
 def _voice(args):
-    """Spoken cues unless --no-voice; off with one line where espeak-ng or an audio device is missing."""
+    """What opens the spoken cues: none with --no-voice; off with one line where espeak-ng or an
+    audio device is missing."""
+    from functools import partial
+
     from spinecoach.voice import open_voice
 
-    voice = open_voice(args.voice)
-    try:
-        yield voice
-    finally:
-        if voice:
-            voice.close()
+    return partial(open_voice, True) if args.voice else None
 
 
 def cmd_history(args) -> int:
