@@ -33,18 +33,18 @@ def copy(tmp_path):
 
 
 def test_a_missing_key_is_named_with_the_file(copy):
-    path = copy(lambda s: s.replace("enter = 0.7", ""))
+    path = copy(lambda s: s.replace('title = "Cat-cow"', ""))
     with pytest.raises(ExerciseError) as e:
         exercises.load(path)
-    assert str(e.value) == f"{path}: counting.enter is missing"
+    assert str(e.value) == f"{path}: title is missing"
 
 
 def test_a_wrong_type_is_named_with_the_file(copy):
     path = copy(lambda s: s.replace('kind = "reps"', "kind = 3"))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: kind must be a string \(got 3\)"):
         exercises.load(path)
-    path = copy(lambda s: s.replace("exit = 0.3", 'exit = "low"'))
-    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.exit must be a number"):
+    path = copy(lambda s: s.replace("[[phases]]", '[counting]\nturn = "low"\n\n[[phases]]', 1))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.turn must be a number"):
         exercises.load(path)
 
 
@@ -54,4 +54,31 @@ def test_an_unknown_landmark_or_broken_toml_is_refused(copy):
         exercises.load(path)
     path = copy(lambda s: s + "\n[[[")
     with pytest.raises(ExerciseError, match="not valid TOML"):
+        exercises.load(path)
+
+
+def test_an_unknown_key_is_refused_with_file_and_key(copy):
+    path = copy(lambda s: s.replace("[[phases]]", "[counting]\nmin_reps_s = 2.0\n\n[[phases]]", 1))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_reps_s is not a known key"):
+        exercises.load(path)
+    path = copy(lambda s: s.replace('name = "flexion"', 'name = "flexion"\npeek = 3'))
+    with pytest.raises(ExerciseError, match=r"phases\[0\].peek is not a known key"):
+        exercises.load(path)
+
+
+def test_a_users_own_exercise_file_is_found_and_replaces_a_shipped_one(tmp_path, monkeypatch):
+    monkeypatch.setenv(exercises.ENV_USER_DIR, str(tmp_path))
+    text = (exercises.EXERCISE_DIR / "cat_cow.toml").read_text()
+    (tmp_path / "cat_cow.toml").write_text(text.replace('title = "Cat-cow"', 'title = "My cat-cow"'))
+    (tmp_path / "my_cat_cow.toml").write_text(text.replace('name = "cat_cow"', 'name = "my_cat_cow"'))
+    assert exercises.get("cat_cow").title == "My cat-cow"
+    assert "my_cat_cow" in exercises.available() and "open_book" in exercises.available()
+
+
+def test_a_phase_without_range_or_a_condition_min_above_max_is_refused(copy):
+    path = copy(lambda s: s.replace("peak = -16", "peak = 0"))
+    with pytest.raises(ExerciseError, match=r"phases\[0\].peak equals start"):
+        exercises.load(path)
+    path = copy(lambda s: s.replace("min = -40\nmax = 40", "min = 40\nmax = -40"))
+    with pytest.raises(ExerciseError, match=r"posture\[0\].min \(40\) is above max \(-40\)"):
         exercises.load(path)

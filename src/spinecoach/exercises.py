@@ -6,7 +6,9 @@ is reported with the file and the key (`exercises/cobra.toml: [counting] enter m
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from spinecoach.errors import ExerciseError
@@ -17,7 +19,17 @@ try:
 except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
-EXERCISE_DIR = Path(__file__).resolve().parents[2] / "exercises"
+# The exercises that ship with spinecoach (package data; `exercises/` in the repository).
+EXERCISE_DIR = Path(str(files("spinecoach.data.exercises")))
+ENV_USER_DIR = "SPINECOACH_EXERCISE_DIR"
+
+
+def user_dir() -> Path:
+    """One's own exercise files (and `routines/`): read before the shipped ones, so a file here
+    with a shipped name replaces it."""
+    from platformdirs import user_config_dir
+
+    return Path(os.environ.get(ENV_USER_DIR) or Path(user_config_dir("spinecoach")) / "exercises")
 SIDE_MODES = ("none", "mirror", "upper_shoulder")
 
 
@@ -35,21 +47,37 @@ class Condition:
     min: float
     max: float
     cue: str = ""
+    id: str = ""  # stable name of a form check (results are keyed by it, not by the cue sentence)
+
+    def holds(self, world) -> bool:
+        return self.min <= self.signal.compute(world) <= self.max
 
 
 @dataclass(frozen=True)
 class Counting:
-    enter: float  # fraction of start->peak that counts as having reached the peak
-    exit: float  # back below this fraction = back at the start (hysteresis against wobble)
-    partial_min: float  # a rep that peaked between this and `enter` is reported as partial
-    min_rep_s: float  # faster "reps" are noise
-    refractory_s: float  # no new rep starts this soon after one ended
-    max_gap_s: float  # landmark dropouts up to this long pause the count; longer ones cancel the rep in progress
-    start_gate_s: float  # the start position must be held this long before counting begins
-    together: bool = False  # phases happen at once (bird dog: arm and leg), not one after the other
-    min_rest_s: float = 0.0  # back at the start this long before a rep is over (a dip mid-rep is not an end)
-    relative_partial: float = 0.0  # a rep peaking below this share of the median of the earlier
-    # reps' peaks is partial: MediaPipe's scale of some angles changes with the view
+    """How reps are counted and holds timed; every value has a default documented here, and an
+    exercise file overrides one only with a comment saying what data chose it. Progress units:
+    the file's nominal range (a cycle's full swing, phase 1 to phase 2, is 2 units)."""
+
+    max_gap_s: float = 1.0  # dropouts up to this long are bridged; longer ones cancel the rep in progress
+    # (0: any dropout cancels; large: a rep may span a person leaving and coming back)
+    # Reps
+    min_range: float = 0.5  # a full rep covers at least this share of the nominal range (lower: stiffer
+    # people count, but so do smaller partial movements; 0 would count noise)
+    turn: float = 0.15  # the signal must come back this far from an extreme to confirm it (lower: more
+    # sensitive to jitter; higher: small reps are never confirmed)
+    relative_partial: float = 0.6  # and at least this share of the person's own median rep (0: only the
+    # floor; 1: every rep smaller than the median is partial)
+    return_share: float = 0.6  # out-and-back: share of the rise the return must cover before the rep counts
+    # (lower: counted earlier, a rep with a half return counts; 1: only a full return to the start)
+    min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
+    # Holds
+    enter: float = 0.7  # progress at which the body is in the held position
+    exit: float = 0.4  # below this the hold is over (hysteresis against wobble)
+    level_share: float = 0.9  # the held stretch: where progress is within this share of its own held level
+    min_hold_s: float = 2.0  # shorter stays at the held level are passing through, not holding
+    together: str = "min"  # how the phases of a one-movement rep combine: min (all must move: bird dog's arm
+    # and leg), mean, max (any one suffices)
 
 
 @dataclass(frozen=True)
@@ -57,21 +85,21 @@ class Exercise:
     name: str
     title: str
     kind: str  # "reps" or "hold"
-    view: str  # "side", "front" or "any": what the camera should see
+    shape: str  # reps: "out_and_back" (start -> peak -> start) or "cycle" (phase 1 -> phase 2, e.g. cat -> cow)
+    views: tuple[str, ...]  # camera views the signals hold from: side, oblique, end (head or feet end)
     instruction: str
     needs: tuple[str, ...]
     min_visibility: float
     signal: Signal
-    relative_to_start: bool  # phase values are relative to the signal measured at the start position
     phases: tuple[Phase, ...]
     counting: Counting
-    start: tuple[Condition, ...]
+    posture: tuple[Condition, ...]  # the exercise's position, checked on every frame
     sides: str  # "none"; "mirror": the signal is for the left side, the right is mirrored, the side of a
     # rep is the one further along at its peak; "upper_shoulder": the side on top before the rep
     target: tuple[float, float]  # reps (per side where sides apply) or hold seconds: (low, high)
     checks: tuple[Condition, ...]
     source: Path
-    timing: Phase | None = None  # a signal that times the start and end of reps better than the counting one
+    version: str = ""  # the file's own `version`, for records of what was measured with what
 
 
 class _Reader:
@@ -79,11 +107,22 @@ class _Reader:
 
     def __init__(self, data: dict, path: Path, prefix: str = ""):
         self.data, self.path, self.prefix = data, path, prefix
+        self.used: set[str] = set()
+        self.children: list[_Reader] = []
 
     def fail(self, key: str, what: str):
         raise ExerciseError(f"{self.path}: {self.prefix}{key} {what}")
 
+    def check_unknown(self) -> None:
+        """Refuse keys nothing read: a misspelt key would otherwise be silently ignored."""
+        for key in self.data:
+            if key not in self.used:
+                self.fail(key, "is not a known key (misspelt?)")
+        for child in self.children:
+            child.check_unknown()
+
     def get(self, key: str, kind, default=...):
+        self.used.add(key)
         if key not in self.data:
             if default is ...:
                 self.fail(key, "is missing")
@@ -98,13 +137,17 @@ class _Reader:
         return value
 
     def table(self, key: str, default=...) -> _Reader:
-        return _Reader(self.get(key, dict, default if default is ... else {}), self.path, f"{self.prefix}{key}.")
+        child = _Reader(self.get(key, dict, default if default is ... else {}), self.path, f"{self.prefix}{key}.")
+        self.children.append(child)
+        return child
 
     def tables(self, key: str) -> list[_Reader]:
         items = self.get(key, list, [])
         if not all(isinstance(t, dict) for t in items):
             self.fail(key, "must be a list of tables")
-        return [_Reader(t, self.path, f"{self.prefix}{key}[{i}].") for i, t in enumerate(items)]
+        children = [_Reader(t, self.path, f"{self.prefix}{key}[{i}].") for i, t in enumerate(items)]
+        self.children += children
+        return children
 
     def choice(self, key: str, options, default=...):
         value = self.get(key, str, default)
@@ -126,12 +169,45 @@ def _signal(r: _Reader) -> Signal:
             "axis_angle": (2, 2)}[kind]
     if (len(points), len(reference)) != need:
         r.fail("points", f"of a {kind} signal take {need[0]} points and {need[1]} reference points")
-    return Signal(kind, points, reference, r.get("either_side", bool, False))
+    return Signal(kind, points, reference, r.choice("either_side", ("", "max", "min"), ""))
 
 
-def _condition(r: _Reader) -> Condition:
-    return Condition(_signal(r.table("signal")), r.get("min", float, -1e9), r.get("max", float, 1e9),
-                     r.get("cue", str, ""))
+def _condition(r: _Reader, cue_needed: bool = False) -> Condition:
+    cue = r.get("cue", str, ...) if cue_needed else r.get("cue", str, "")
+    c = Condition(_signal(r.table("signal")), r.get("min", float, -1e9), r.get("max", float, 1e9), cue,
+                  r.get("id", str, "") or _slug(cue))
+    if c.min > c.max:
+        r.fail("min", f"({c.min:g}) is above max ({c.max:g})")
+    return c
+
+
+def _slug(text: str) -> str:
+    """A stable id from a cue: 'Lift your leg to hip height' -> 'lift_your_leg_to_hip_height'."""
+    return "_".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
+
+
+VIEWS = ("side", "oblique", "end")
+COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
+                          "together"),
+                 "hold": ("max_gap_s", "enter", "exit", "level_share", "min_hold_s")}
+
+
+def _counting(r: _Reader, kind: str) -> Counting:
+    c = r.table("counting", {})
+    values = {}
+    for key in COUNTING_KEYS[kind]:
+        if key in c.data:
+            values[key] = c.choice(key, ("min", "mean", "max")) if key == "together" else c.get(key, float)
+    counting = Counting(**values)
+    fractions = ("min_range", "turn", "relative_partial", "return_share", "enter", "exit", "level_share")
+    for key in fractions:
+        if not 0 <= getattr(counting, key) <= 2:
+            c.fail(key, "must be between 0 and 2 (a share of the nominal range)")
+    if kind == "hold" and not counting.exit < counting.enter:
+        c.fail("exit", f"({counting.exit:g}) must be below enter ({counting.enter:g})")
+    if kind == "reps" and not counting.turn < counting.min_range:
+        c.fail("turn", f"({counting.turn:g}) must be below min_range ({counting.min_range:g})")
+    return counting
 
 
 def load(path: Path) -> Exercise:
@@ -142,40 +218,41 @@ def load(path: Path) -> Exercise:
     except tomllib.TOMLDecodeError as e:
         raise ExerciseError(f"{path}: not valid TOML ({e})") from e
     r = _Reader(data, Path(path))
-    c = r.table("counting")
-    counting = Counting(c.get("enter", float), c.get("exit", float), c.get("partial_min", float),
-                        c.get("min_rep_s", float), c.get("refractory_s", float), c.get("max_gap_s", float),
-                        c.get("start_gate_s", float), c.get("together", bool, False),
-                        c.get("min_rest_s", float, 0.0), c.get("relative_partial", float, 0.0))
-    if not 0 < counting.exit < counting.enter <= 1 or not 0 < counting.partial_min < counting.enter:
-        c.fail("enter", "must be above exit and partial_min, all between 0 and 1")
-    phases = tuple(Phase(p.get("name", str), p.get("start", float), p.get("peak", float),
-                         _signal(p.table("signal")) if "signal" in p.data else None) for p in r.tables("phases"))
+    kind = r.choice("kind", ("reps", "hold"))
+    phases = []
+    for p in r.tables("phases"):
+        phase = Phase(p.get("name", str), p.get("start", float), p.get("peak", float),
+                      _signal(p.table("signal")) if "signal" in p.data else None)
+        if phase.start == phase.peak:
+            p.fail("peak", f"equals start ({phase.start:g}): a phase needs a range")
+        phases.append(phase)
     if not phases:
         r.fail("phases", "must list at least one phase")
+    shape = r.choice("shape", ("out_and_back", "cycle"), "out_and_back")
+    if shape == "cycle" and len(phases) != 2:
+        r.fail("shape", "cycle needs exactly two phases (the first, then the second)")
     target = r.get("target", list)
-    if len(target) != 2 or not all(isinstance(x, (int, float)) for x in target):
+    if len(target) != 2 or not all(isinstance(x, (int, float)) for x in target) or target[0] > target[1]:
         r.fail("target", "must be [low, high]")
     needs = tuple(r.get("needs", list))
     for name in needs:
         if not isinstance(name, str) or name not in _known():
             r.fail("needs", f"names an unknown landmark {name!r}")
-    return Exercise(
-        name=r.get("name", str), title=r.get("title", str), kind=r.choice("kind", ("reps", "hold")),
-        view=r.choice("view", ("side", "front", "any")), instruction=r.get("instruction", str), needs=needs,
+    views = tuple(r.get("views", list, list(VIEWS)))
+    if not views or not set(views) <= set(VIEWS):
+        r.fail("views", f"must list some of {', '.join(VIEWS)}")
+    ex = Exercise(
+        name=r.get("name", str), title=r.get("title", str), kind=kind, shape=shape, views=views,
+        instruction=r.get("instruction", str), needs=needs,
         min_visibility=r.get("min_visibility", float, 0.5), signal=_signal(r.table("signal")),
-        relative_to_start=r.get("relative_to_start", bool, False), phases=phases, counting=counting,
-        start=tuple(_condition(t) for t in r.tables("start")), sides=r.choice("sides", SIDE_MODES, "none"),
-        target=(float(target[0]), float(target[1])), checks=tuple(_condition(t) for t in r.tables("checks")),
-        source=Path(path), timing=_timing(r),
+        phases=tuple(phases), counting=_counting(r, kind),
+        posture=tuple(_condition(t) for t in r.tables("posture")), sides=r.choice("sides", SIDE_MODES, "none"),
+        target=(float(target[0]), float(target[1])),
+        checks=tuple(_condition(t, cue_needed=True) for t in r.tables("checks")),
+        source=Path(path), version=str(r.get("version", (str, int), "")),
     )
-
-
-def _timing(r: _Reader) -> Phase | None:
-    if "timing" not in r.data:
-        return None
-    t = r.table("timing")
-    return Phase("timing", t.get("start", float), t.get("peak", float), _signal(t.table("signal")))
+    r.check_unknown()
+    return ex
 
 
 def _known():
@@ -184,15 +261,26 @@ def _known():
     return set(INDEX) | set(MIDPOINTS)
 
 
-def available(directory: Path = EXERCISE_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.toml"))
+def search_path() -> list[Path]:
+    """Where exercise files are looked up, first match wins: the user folder, then the shipped ones."""
+    return [user_dir(), EXERCISE_DIR]
 
 
-def get(name: str, directory: Path = EXERCISE_DIR) -> Exercise:
+def _find(name: str, directories) -> Path | None:
+    return next((d / f"{name}.toml" for d in directories if (d / f"{name}.toml").is_file()), None)
+
+
+def available(directories: list[Path] | None = None) -> list[str]:
+    dirs = search_path() if directories is None else directories
+    return sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")})
+
+
+def get(name: str, directories: list[Path] | None = None) -> Exercise:
     """The exercise called `name`; the error lists the valid names."""
-    path = directory / f"{name}.toml"
-    if not path.is_file():
-        raise ExerciseError(f"unknown exercise {name!r}; valid: {', '.join(available(directory))}")
+    dirs = search_path() if directories is None else directories
+    path = _find(name, dirs)
+    if path is None:
+        raise ExerciseError(f"unknown exercise {name!r}; valid: {', '.join(available(dirs))}")
     ex = load(path)
     if ex.name != name:
         raise ExerciseError(f"{path}: name is {ex.name!r} but the file is called {name}.toml")

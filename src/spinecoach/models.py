@@ -13,6 +13,7 @@ import tempfile
 import urllib.request
 import zipfile
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from spinecoach.errors import ModelError
@@ -22,9 +23,9 @@ try:
 except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib
 
-MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
+MANIFEST = Path(str(files("spinecoach.data.models") / "manifest.toml"))  # `models/` in the repository
 ENV_MODEL = "SPINECOACH_MODEL"  # path of a .task file to use instead of a manifest variant
-ENV_MODEL_DIR = "SPINECOACH_MODEL_DIR"  # where fetched models live (default: the checkout's models/)
+ENV_MODEL_DIR = "SPINECOACH_MODEL_DIR"  # where fetched models live (default: the user data folder)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,10 @@ def load_manifest(path: Path | None = None) -> tuple[dict[str, Variant], str]:
 
 
 def model_dir() -> Path:
-    return Path(os.environ.get(ENV_MODEL_DIR) or MANIFEST.parent)
+    # Not next to the manifest: an installed package's folder is not the place for downloads.
+    from platformdirs import user_data_dir
+
+    return Path(os.environ.get(ENV_MODEL_DIR) or Path(user_data_dir("spinecoach")) / "models")
 
 
 def sha256_of(path: Path) -> str:

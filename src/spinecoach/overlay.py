@@ -84,11 +84,11 @@ class Overlay:
             self._skeleton(img, step.pose.image, u)
         if isinstance(analyzer, RepCounter):
             self._count(img, analyzer, u)
-            self._bar(img, analyzer.progress if analyzer.gate.open else 0.0, u)
+            self._bar(img, analyzer.progress if analyzer.ready else 0.0, u)
         elif isinstance(analyzer, HoldTimer):
             t = step.measurement.t_s if step else 0.0
             self._ring(img, analyzer.elapsed_s(t), u)
-            self._bar(img, analyzer.progress if analyzer.gate.open else 0.0, u)
+            self._bar(img, analyzer.progress if analyzer.ready else 0.0, u)
         if banner:
             self._line(img, banner, int(h * 0.5), 1.1 * u, AMBER)
         if cue:

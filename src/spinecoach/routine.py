@@ -16,6 +16,11 @@ from spinecoach.session import Session
 ROUTINE_DIR = exercises.EXERCISE_DIR / "routines"
 
 
+def search_path() -> list[Path]:
+    """The user's own routines first, then the shipped ones."""
+    return [exercises.user_dir() / "routines", ROUTINE_DIR]
+
+
 @dataclass(frozen=True)
 class Step:
     exercise: str
@@ -57,13 +62,16 @@ def parse(text: str, path: Path, known: list[str] | None = None) -> Routine:
                           s.get("variant", str, "")))
     if not steps:
         r.fail("steps", "must list at least one step")
-    return Routine(r.get("name", str), r.get("title", str), r.get("description", str, ""), tuple(steps))
+    routine = Routine(r.get("name", str), r.get("title", str), r.get("description", str, ""), tuple(steps))
+    r.check_unknown()
+    return routine
 
 
-def get(name: str, directory: Path = ROUTINE_DIR) -> Routine:
-    path = directory / f"{name}.toml"
-    if not path.is_file():
-        valid = ", ".join(sorted(p.stem for p in directory.glob("*.toml")))
+def get(name: str, directories: list[Path] | None = None) -> Routine:
+    dirs = search_path() if directories is None else directories
+    path = exercises._find(name, dirs)
+    if path is None:
+        valid = ", ".join(sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")}))
         raise ExerciseError(f"unknown routine {name!r}; valid: {valid}")
     return parse(path.read_text(), path, exercises.available())
 

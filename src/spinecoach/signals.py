@@ -73,7 +73,8 @@ class Signal:
     type: str
     points: tuple[str, ...]
     reference: tuple[str, ...] = ()
-    either_side: bool = False  # the larger of this signal and its mirror (whichever arm is up)
+    either_side: str = ""  # "max" or "min": the larger or smaller of this signal and its mirror
+    # (whichever arm is higher; the knee that is more bent, i.e. the one still on the floor)
 
     def mirrored(self) -> Signal:
         return Signal(self.type, tuple(map(mirror, self.points)), tuple(map(mirror, self.reference)),
@@ -86,7 +87,8 @@ class Signal:
     def compute(self, world: np.ndarray) -> float:
         if self.either_side:
             one = Signal(self.type, self.points, self.reference)
-            return max(one.compute(world), one.mirrored().compute(world))
+            pick = max if self.either_side == "max" else min
+            return pick(one.compute(world), one.mirrored().compute(world))
         return self._compute(world)
 
     def _compute(self, world: np.ndarray) -> float:
@@ -157,3 +159,22 @@ class NoFilter:
 
     def __call__(self, t_s: float, x: np.ndarray) -> np.ndarray:
         return np.asarray(x, dtype=float)
+
+
+def view_deg(world: np.ndarray) -> float:
+    """How far the camera is from seeing the body side-on, in degrees: 0 side-on, 90 end-on (the head
+    or feet end of a body on the floor; the front or back of an upright one).
+
+    Read from the body's left-right axis (shoulder line plus hip line) where it is roughly level: it
+    points at the camera from the side. Where it is not (lying on one side, shoulders stacked), from
+    the long axis (hips to shoulders), which crosses the image from the side. World x is the image's
+    right, z its depth: MediaPipe's depth is rough, but good enough to tell these apart."""
+    lr = world[11] - world[12] + world[23] - world[24]
+    if math.hypot(float(lr[0]), float(lr[2])) >= abs(float(lr[1])):
+        return math.degrees(math.atan2(abs(float(lr[0])), abs(float(lr[2]))))
+    trunk = world[11] + world[12] - world[23] - world[24]
+    return math.degrees(math.atan2(abs(float(trunk[2])), abs(float(trunk[0]))))
+
+
+def view_class(deg: float) -> str:
+    return "side" if deg < 30 else "oblique" if deg < 60 else "end"

@@ -1,0 +1,1 @@
+"""Package data (spinecoach.data.models): see pyproject.toml [tool.setuptools.package-dir]."""

@@ -1,0 +1,224 @@
+"""Accuracy against ground truth: the data sets, forward-backward replays, and the figures.
+
+Sources: the bundled sample clips (videos: their tracks come from the landmarker, cached), the
+synthetic multi-view set (`benchmarks/multiview/<split>/`: tracks and truth, no videos) and real
+people (`../shared/real_dev`: tracks and hand labels). Every clip is analysed as its own exercise and
+as every other one (false counts). Pure apart from reading files.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from spinecoach.track import LandmarkTrack
+
+ROOT = Path(__file__).resolve().parents[2]
+MULTIVIEW = ROOT / "benchmarks" / "multiview"
+REAL_DEV = ROOT.parent / "shared" / "real_dev"
+HOLD_KINDS = {"childs_pose", "cobra"}
+
+
+@dataclass
+class Clip:
+    source: str  # bundled, tune, validate, real, real-replay
+    name: str
+    truth: dict
+    track: LandmarkTrack
+
+    @property
+    def exercise(self) -> str:
+        return self.truth["exercise"]
+
+    @property
+    def view(self) -> str:
+        return self.truth.get("view", "?")
+
+
+def replay(track: LandmarkTrack, truth: dict, passes: int = 4) -> tuple[LandmarkTrack, dict]:
+    """The track played forward, backward, forward... (`passes` times), timestamps re-made at the
+    clip's frame spacing; the truth mirrored the same way. Fair for reversible movements: a rep
+    played backward is still a rep, and a hold still a hold."""
+    n = len(track)
+    dt = float(np.median(np.diff(track.timestamps_ms))) if n > 1 else 33.3
+    span_s = n * dt / 1000.0
+    order = np.concatenate([np.arange(n) if k % 2 == 0 else np.arange(n)[::-1] for k in range(passes)])
+    new = LandmarkTrack(np.arange(len(order)) * dt + float(track.timestamps_ms[0]), track.image[order],
+                        track.world[order], {**track.meta, "replay_passes": passes})
+    reps, holds = [], []
+    t0 = float(track.timestamps_ms[0]) / 1000.0
+    for k in range(passes):
+        off = k * span_s
+        for r in truth["reps"]:
+            s, e = (r["start_s"] - t0, r["end_s"] - t0) if k % 2 == 0 else (span_s - (r["end_s"] - t0), span_s - (r["start_s"] - t0))
+            reps.append({**r, "start_s": t0 + off + s, "end_s": t0 + off + e})
+        for h in truth["holds"]:
+            s, e = (h["start_s"] - t0, h["end_s"] - t0) if k % 2 == 0 else (span_s - (h["end_s"] - t0), span_s - (h["start_s"] - t0))
+            holds.append({"start_s": t0 + off + s, "end_s": t0 + off + e})
+    reps = _join_cut_reps(sorted(reps, key=lambda r: r["start_s"]), t0, span_s, passes)
+    return new, {**truth, "reps": reps, "holds": _merge(sorted(holds, key=lambda h: h["start_s"]), dt / 1000 * 1.5)}
+
+
+def _join_cut_reps(reps: list[dict], t0: float, span_s: float, passes: int) -> list[dict]:
+    """A partial rep cut short by the end of the clip meets its mirror image at the turn: together
+    they are one whole movement (cow -> cat, then cat -> cow), so the replay's truth has one full rep."""
+    turns = [t0 + k * span_s for k in range(1, passes)]
+    out: list[dict] = []
+    for r in reps:
+        prev = out[-1] if out else None
+        at_turn = lambda x: any(abs(x - t) < 0.35 for t in turns)
+        if prev and prev.get("partial") and r.get("partial") and at_turn(prev["end_s"]) and at_turn(r["start_s"]):
+            out[-1] = {**prev, "end_s": r["end_s"], "partial": False}
+        else:
+            out.append(r)
+    return out
+
+
+def _merge(holds: list[dict], gap_s: float) -> list[dict]:
+    """A hold reaching the end of the clip meets its own mirror image: one hold, not two."""
+    out: list[dict] = []
+    for h in holds:
+        if out and h["start_s"] - out[-1]["end_s"] <= gap_s:
+            out[-1] = {"start_s": out[-1]["start_s"], "end_s": max(out[-1]["end_s"], h["end_s"])}
+        else:
+            out.append(dict(h))
+    return out
+
+
+def track_clips(directory: Path, source: str) -> list[Clip]:
+    clips = []
+    for tpath in sorted(Path(directory).glob("*.json")):
+        track_path = tpath.with_name(tpath.stem + ".track.npz")
+        if track_path.exists():
+            clips.append(Clip(source, tpath.stem, json.loads(tpath.read_text()), LandmarkTrack.load(track_path)))
+    return clips
+
+
+def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
+    """The real-people tracks whose exercise spinecoach tracks, and their forward-backward replays."""
+    clips = [c for c in track_clips(directory, "real") if known is None or c.exercise in known]
+    if replays:
+        for c in list(clips):
+            track, truth = replay(c.track, c.truth)
+            clips.append(Clip("real-replay", c.name + "~4", truth, track))
+    return clips
+
+
+def bundled_clips(directory: Path, model) -> list[Clip]:
+    from spinecoach.track import cached_extract
+
+    return [Clip("bundled", t.stem, json.loads(t.read_text()), cached_extract(t.with_suffix(".mp4"), model)[0])
+            for t in sorted(Path(directory).glob("*.json"))]
+
+
+def _match(found: list[dict], truth: list[dict]) -> list[tuple[dict, dict]]:
+    """Pairs (truth, found) by largest time overlap, each used once."""
+    pairs, used = [], set()
+    for t in truth:
+        best, best_overlap = None, 0.0
+        for i, f in enumerate(found):
+            overlap = min(t["end_s"], f["end_s"]) - max(t["start_s"], f["start_s"])
+            if i not in used and overlap > best_overlap:
+                best, best_overlap = i, overlap
+        if best is not None:
+            used.add(best)
+            pairs.append((t, found[best]))
+    return pairs
+
+
+def score(truth: dict, summary: dict) -> dict:
+    """One clip analysed as its own exercise, against its ground truth."""
+    full = [r for r in truth["reps"] if not r.get("partial") and not r.get("incomplete")]
+    row = {"true_reps": len(full), "reps": summary["rep_count"], "true_holds": len(truth["holds"]),
+           "holds": len(summary["holds"])}
+    by_side = summary.get("rep_count_by_side")
+    if by_side is not None:
+        true_side = {s: sum(r["side"] == s for r in full) for s in ("left", "right")}
+        row["exact"] = true_side == by_side
+        row["count_err"] = sum(abs(true_side[s] - by_side[s]) for s in true_side)
+    else:
+        row["exact"] = row["true_reps"] == row["reps"]
+        row["count_err"] = abs(row["true_reps"] - row["reps"])
+    pairs = _match(summary["holds"], truth["holds"])
+    row["hold_start_err_s"] = max((abs(t["start_s"] - f["start_s"]) for t, f in pairs), default=None)
+    row["hold_end_err_s"] = max((abs(t["end_s"] - f["end_s"]) for t, f in pairs), default=None)
+    row["holds_exact"] = row["holds"] == row["true_holds"]
+    return row
+
+
+def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tuple[list[dict], list[dict]]:
+    """(own rows, cross rows): each clip as its own exercise, and as every other one."""
+    from spinecoach import app, exercises
+
+    specs = {n: exercises.get(n) for n in exercise_names}
+    own, cross = [], []
+    for clip in clips:
+        for name, spec in specs.items():
+            if name != clip.exercise and clip.source == "real-replay":
+                continue  # the replays' cross analyses say nothing the originals do not
+            summary = app.analyze_track(clip.track, spec).summary()
+            if name == clip.exercise:
+                own.append({"source": clip.source, "clip": clip.name, "exercise": name, "view": clip.view,
+                            **score(clip.truth, summary)})
+            else:
+                cross.append({"source": clip.source, "clip": clip.name, "as": name,
+                              "reps": summary["rep_count"], "holds": len(summary["holds"])})
+        if progress:
+            progress(1)
+    return own, cross
+
+
+def table(own: list[dict], cross: list[dict]) -> dict:
+    """The figures per source x exercise x view, and false counts per source."""
+    groups = defaultdict(list)
+    for r in own:
+        groups[(r["source"], r["exercise"], r["view"])].append(r)
+    out = {}
+    for (source, exercise, view), rows in sorted(groups.items()):
+        reps = [r for r in rows if r["true_reps"] > 0 or exercise not in HOLD_KINDS]
+        holds = [r for r in rows if r["true_holds"] > 0]
+        cell = {"clips": len(rows)}
+        if reps:
+            cell["exact"] = round(sum(r["exact"] for r in reps) / len(reps), 3)
+            cell["off_by_one"] = round(sum(r["count_err"] <= 1 for r in reps) / len(reps), 3)
+            cell["count_err"] = round(statistics.mean(r["count_err"] / max(r["true_reps"], 1) for r in reps), 3)
+        if holds:
+            cell["holds_found"] = round(sum(r["holds_exact"] for r in holds) / len(holds), 3)
+            errs = [max(r["hold_start_err_s"], r["hold_end_err_s"]) for r in holds if r["hold_start_err_s"] is not None]
+            cell["hold_err_s"] = round(max(errs), 2) if errs else None
+        out[f"{source}/{exercise}/{view}"] = cell
+    for source in sorted({c["source"] for c in cross}):
+        rows = [c for c in cross if c["source"] == source]
+        out[f"{source}/false_counts"] = {"analyses": len(rows), "with_counts": sum(bool(c["reps"] or c["holds"]) for c in rows)}
+    return out
+
+
+def report(own: list[dict], cross: list[dict]) -> str:
+    lines = ["| source | exercise | view | clips | exact | off-by-one | norm. count err | holds found | hold err s |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    fmt = lambda v: "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+    for key, c in table(own, cross).items():
+        parts = key.split("/")
+        if parts[-1] == "false_counts":
+            continue
+        lines.append(f"| {' | '.join(parts)} | {c['clips']} | {fmt(c.get('exact'))} | {fmt(c.get('off_by_one'))} | "
+                     f"{fmt(c.get('count_err'))} | {fmt(c.get('holds_found'))} | {fmt(c.get('hold_err_s'))} |")
+    lines.append("")
+    for key, c in table(own, cross).items():
+        if key.endswith("false_counts"):
+            lines.append(f"- {key.split('/')[0]}: {c['with_counts']} of {c['analyses']} analyses as another exercise counted something")
+    wrong = [r for r in own if not r["exact"] or not r["holds_exact"]]
+    if wrong:
+        lines += ["", "Clips not exact (true/found reps, holds):"]
+        lines += [f"- {r['source']}/{r['clip']}: reps {r['true_reps']}/{r['reps']}, holds {r['true_holds']}/{r['holds']}"
+                  for r in wrong]
+    false = [c for c in cross if c["reps"] or c["holds"]]
+    if false:
+        lines += ["", "False counts:"] + [f"- {c['source']}/{c['clip']} as {c['as']}: {c['reps']} reps, {c['holds']} holds"
+                                         for c in false]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Package data: exercise files, routines and the model manifest (mapped from the top-level folders)."""
