@@ -11,6 +11,14 @@ def sample_clips():
     return sorted(p.with_suffix(".mp4") for p in SAMPLES.glob("*.json"))
 
 
+@pytest.fixture(autouse=True)
+def _private_history(tmp_path, monkeypatch):
+    """No test writes the user's history database or speaks aloud: a database per test, and a
+    player that plays nothing (voice tests set their own). Subprocesses inherit both."""
+    monkeypatch.setenv("SPINECOACH_DB", str(tmp_path / "history.sqlite3"))
+    monkeypatch.setenv("SPINECOACH_AUDIO_PLAYER", "true")
+
+
 @pytest.fixture
 def ffmpeg():
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
