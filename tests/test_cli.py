@@ -97,6 +97,11 @@ def one_error_line(err: str) -> str:
     return lines[0]
 
 
+def _stderr_lines(err: str) -> list[str]:
+    """stderr without the progress bar's frames (erased from a terminal as it goes)."""
+    return [x for x in err.replace("\r", "\n").splitlines() if x.strip() and not x.startswith("pose:")]
+
+
 @pytest.fixture
 def no_work(monkeypatch):
     """Fails the test if a model is resolved or a camera/source opened: the check came too late."""
@@ -274,10 +279,21 @@ def test_ctrl_c_in_analyze_keeps_what_was_analysed(capsys, fake_pose, monkeypatc
     assert code == 130 and "cobra: pose in 0% of 30 frames" in out
     kept = json.loads(out_json.read_text())
     assert kept["interrupted"] is True and kept["frames"] == 30
-    lines = [x for x in err.replace("\r", "\n").splitlines() if x.strip() and not x.startswith("pose:")]
-    assert lines == [(f"Interrupted: analysed 30 of {truth(CLIP)['frames']} frames; the summary above covers "
-                      f"what was done; kept in {out_json}")]
+    assert _stderr_lines(err) == [(f"Interrupted: analysed 30 of {truth(CLIP)['frames']} frames; the summary "
+                                   f"above covers what was done; kept in {out_json}")]
     assert not list((tmp_path / "cache").glob("**/*.npz"))  # a partial track is never cached
+
+
+def test_ctrl_c_in_pose_writes_the_track_of_the_frames_done(capsys, fake_pose, monkeypatch, tmp_path):
+    monkeypatch.setenv("SPINECOACH_CACHE_DIR", str(tmp_path / "cache"))
+    fake_pose(KeyboardInterrupt(), at=30)
+    track_file = tmp_path / "T.npz"
+    code, out, err = run(capsys, "pose", str(CLIP), "-o", str(track_file))
+    assert code == 130 and out == ""
+    assert _stderr_lines(err) == [(f"Interrupted: analysed 30 of {truth(CLIP)['frames']} frames; the track of "
+                                   f"those frames was written to {track_file}")]
+    kept = LandmarkTrack.load(track_file)
+    assert len(kept) == 30 and kept.meta["interrupted"] is True
 
 
 def test_ctrl_c_in_live_keeps_the_session_and_exits_130(capsys, fake_pose, monkeypatch, tmp_path):
@@ -344,11 +360,6 @@ def test_analyze_reads_a_landmark_track_without_a_model(capsys, monkeypatch, tmp
 
 
 # --- end to end, with MediaPipe ----------------------------------------------------------------------
-
-def _stderr_lines(err: str) -> list[str]:
-    """stderr without the progress bar's frames (erased from a terminal as it goes)."""
-    return [x for x in err.replace("\r", "\n").splitlines() if x.strip() and not x.startswith("pose:")]
-
 
 @pytest.mark.slow
 def test_a_normal_analyze_leaves_no_native_log_line(tmp_path):
