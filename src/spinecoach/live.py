@@ -53,6 +53,7 @@ class Coach:
         else:
             self._emit([Event("reset", self.step.measurement.t_s if self.step else 0.0)], None)
         self.cues = CueLimiter()
+        self._cues = {c.id: c.cue for c in exercise.checks}  # check id -> the sentence shown
         self.step: Step | None = None
         self.advice = ""
         self._last_side = None
@@ -63,21 +64,24 @@ class Coach:
         self._emit(step.events, pose.found, step)
         t = step.measurement.t_s
         brightness = float(bgr[::16, ::16].mean())
-        gate_open = self.engine.analyzer.gate.open
-        self.advice = "" if gate_open and people <= 1 else camera_advice(
-            step.pose.image, brightness, people, self.ex.view) or ("" if gate_open else self._start_hint(step))
-        failing = [cue for cue, ok in step.measurement.checks if not ok and cue]
-        shown = self.cues.offer(t, failing[0] if failing and gate_open and self._in_range() else "")
+        m = step.measurement
+        in_position = m.progress is not None and m.posture_ok
+        view = "any" if "end" in self.ex.views else "side"  # end-on views do not hold this exercise's signals
+        self.advice = "" if in_position and people <= 1 else camera_advice(
+            step.pose.image, brightness, people, view) or ("" if in_position else self._start_hint(step))
+        failing = [self._cues[check] for check, ok in step.measurement.checks if not ok and self._cues.get(check)]
+        shown = self.cues.offer(t, failing[0] if failing and in_position and self._in_range() else "")
         if shown:
             self._emit([Event("cue", t, text=shown)], None)
 
     def _start_hint(self, step: Step) -> str:
-        return f"Get into position: {self.ex.title.lower()} start" if step.measurement.progress is not None \
-            else step.measurement.reason.capitalize()
+        """The first failing posture condition's cue, or what cannot be seen."""
+        return (step.measurement.reason or f"Get into position for {self.ex.title.lower()}").capitalize()
 
     def _in_range(self) -> bool:
+        """Form cues only where they apply: near the end of the range, or holding."""
         a = self.engine.analyzer
-        return getattr(a, "moving", False) or getattr(a, "holding", False)
+        return a.progress >= 0.5 or getattr(a, "holding", False)
 
     def pause(self, paused: bool) -> None:
         """The pause key, in the record like any other event."""
