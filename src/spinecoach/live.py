@@ -43,6 +43,7 @@ class Coach:
     def __init__(self, exercise: Exercise, mirror: bool, on_event=None):
         self.ex, self.mirror, self.on_event = exercise, mirror, on_event or (lambda e: None)
         self.overlay = Overlay(exercise, mirror=mirror)
+        self._cues = {c.id: c.cue for c in exercise.checks}  # check id -> the sentence shown
         self.reset()
 
     def reset(self):
@@ -53,7 +54,6 @@ class Coach:
         else:
             self._emit([Event("reset", self.step.measurement.t_s if self.step else 0.0)], None)
         self.cues = CueLimiter()
-        self._cues = {c.id: c.cue for c in exercise.checks}  # check id -> the sentence shown
         self.step: Step | None = None
         self.advice = ""
         self._last_side = None
