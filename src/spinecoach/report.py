@@ -26,6 +26,7 @@ from spinecoach.session import app_version, now, target_met
 # Plot colours: sides, the target band, not-comparable ranges. The report test looks for the band's
 # and the markers' colours in a screenshot, so it knows the plots were drawn.
 LEFT, RIGHT, BOTH = "#1f5fbf", "#d9480f", "#2b8a3e"
+SHORT = "#f59f00"  # a hold short of its target
 BAND = "#b2f2bb"
 UNRELIABLE = "#868e96"
 MARK = {True: "✓", False: "✗"}
@@ -236,7 +237,7 @@ def hold_plot(items: list[tuple[Run, dict]], n: int) -> str:
     t = items[0][1].get("step_target") or items[0][1]["target"]
     ax.axhspan(t["low"], t["high"] or t["low"] * 1.02, color=BAND, zorder=0, lw=0)
     xs = range(1, len(holds) + 1)
-    ax.bar(xs, [h["duration_s"] for _, h in holds], color=[BOTH if h["duration_s"] >= t["low"] else RIGHT
+    ax.bar(xs, [h["duration_s"] for _, h in holds], color=[BOTH if h["duration_s"] >= t["low"] else SHORT
                                                             for _, h in holds], width=0.6)
     ax.set_xticks(list(xs), [run.started_at.strftime("%d %b") for run, _ in holds], fontsize=7)
     ax.set_ylabel("hold (s)")

@@ -95,6 +95,7 @@ class CuePlanner:
             self._pending, self._hold_start = [], None
             return []
         if e.kind == "cue" and e.text:
+            self.cues.offer(e.t_s, "")  # a spoken cue is over once said: only the gaps hold it back
             return [e.text] if self.cues.offer(e.t_s, e.text) else []
         return []
 

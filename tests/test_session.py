@@ -1,0 +1,135 @@
+"""The session record: one JSON shape (schemas/session.schema.json) for analyze, live and routine."""
+
+import json
+from datetime import datetime
+
+import pytest
+from conftest import SAMPLES
+from make_sessions import hold, rep, session, validator
+
+from spinecoach import app, exercises, routine
+from spinecoach.display import NoWindow
+from spinecoach.events import Event, Hold
+from spinecoach.routine import StepProgress
+from spinecoach.session import SCHEMA_VERSION, check_id, routine_record, step_records
+
+
+def test_a_record_has_times_units_versions_and_validates():
+    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False}),
+                             rep(5, "right", checks={"arm_level": True, "leg_level": True})]).summary()
+    validator().validate(s)
+    assert s["schema_version"] == SCHEMA_VERSION == 2
+    assert datetime.fromisoformat(s["started_at"]).tzinfo is not None  # ISO 8601 with the offset
+    assert s["units"]["angle"] == "deg" and s["target"] == {"low": 8.0, "high": 10.0, "unit": "reps per side"}
+    assert s["exercise_file"]["name"] == "bird_dog.toml" and s["exercise_file"]["version"]
+    assert s["app"]["name"] == "spinecoach" and s["app"]["version"]
+    assert s["frames_with_pose"] == 300 and s["frames_with_pose_fraction"] == 1.0
+    assert s["range"]["unit"] == "deg" and "bird dog" in s["range"]["measures"].lower()
+    assert isinstance(s["range"]["view_reliable"], bool)
+
+
+def test_checks_are_keyed_by_stable_ids_with_pass_rates():
+    ex = exercises.get("bird_dog")
+    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False}),
+                             rep(5, "right", checks={"arm_level": True, "leg_level": True})]).summary()
+    ids = [check_id(c) for c in ex.checks]
+    assert set(s["reps"][0]["checks"]) == set(ids)  # not the cue sentences
+    rates = {c["id"]: (c["passed"], c["evaluated"], c["pass_rate"]) for c in s["checks"]}
+    assert rates == {"arm_level": (2, 2, 1.0), "leg_level": (1, 2, 0.5)}
+
+
+def test_reps_named_by_their_cue_still_get_the_id():
+    """Events stored before checks had ids (keyed by the cue sentence) map to the same ids."""
+    ex = exercises.get("bird_dog")
+    s = session("bird_dog", [rep(1, "left", checks={c.cue: True for c in ex.checks})]).summary()
+    assert set(s["reps"][0]["checks"]) == {check_id(c) for c in ex.checks}
+
+
+def test_progress_is_clamped_to_its_documented_range():
+    s = session("cat_cow", [rep(1, progress=3.72), rep(4, progress=-0.2, partial=True)]).summary()
+    assert s["reps"][0]["peak_progress"] == 1.0 and s["partial_reps"][0]["peak_progress"] == 0.0
+    assert s["reps"][0]["rom_deg"] == 40.0  # the measured range is kept as measured
+    validator().validate(s)
+
+
+def test_a_reset_starts_the_count_again_and_keeps_what_came_before():
+    s = session("cat_cow", [rep(1), rep(4), Event("reset", 6.0), rep(8)])
+    d = s.summary()
+    assert d["rep_count"] == 1 and len(s.reps()) == 1
+    assert d["resets"] == [{"t_s": 6.0, "reps": d["resets"][0]["reps"], "partial_reps": [], "holds": []}]
+    assert [r["start_s"] for r in d["resets"][0]["reps"]] == [1, 4]
+    validator().validate(d)
+
+
+def test_pauses_by_tracking_and_by_the_key_are_recorded_alike():
+    events = [Event("paused", 2.0, text="nobody in view"), Event("resumed", 3.5, text="after 1.5 s"),
+              Event("user_paused", 5.0), Event("user_resumed", 9.0), Event("user_paused", 12.0)]
+    d = session("cobra", events + hold(14, 30)).summary()
+    assert d["pauses"] == [
+        {"start_s": 2.0, "end_s": 3.5, "cause": "tracking", "reason": "nobody in view"},
+        {"start_s": 5.0, "end_s": 9.0, "cause": "user", "reason": "pause key"},
+        {"start_s": 12.0, "end_s": None, "cause": "user", "reason": "pause key"},
+    ]
+    validator().validate(d)
+
+
+def test_hold_checks_are_rated_over_the_held_frames():
+    s = session("cobra", [])
+    s.add([Event("hold_started", 1.0)], True, _step(1.0, [("hips_down", True)]))
+    for i, ok in enumerate([True, True, False]):
+        s.add([], True, _step(1.1 + i / 10, [("hips_down", ok)]))
+    s.add([Event("hold_ended", 2.0, hold=Hold(1.0, 2.0, 0.5, 20.0))], True, _step(2.0, [("hips_down", False)]))
+    s.add([], True, _step(2.1, [("hips_down", False)]))  # after the hold: not rated
+    (c,) = s.summary()["checks"]
+    assert (c["id"], c["passed"], c["evaluated"], c["evaluated_at"]) == ("hips_down", 3, 4, "held frames")
+
+
+def _step(t, checks):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(measurement=SimpleNamespace(t_s=t, checks=tuple(checks)),
+                           pose=SimpleNamespace(world=None, image=None))
+
+
+def test_a_routine_record_holds_session_records_under_its_steps():
+    plan = routine.get("thoracic_mobility")
+    progress = [StepProgress(step) for step in plan.steps]
+    progress[0].sessions.append(session("open_book", [rep(1, "left"), rep(4, "right")], mode="routine"))
+    progress[3].sessions.append(session("cobra", hold(2, 19.5), mode="routine"))
+    rec = routine_record(plan, step_records(progress), datetime.now().astimezone(), {"variant": "full",
+                                                                                     "sha256": "0" * 64})
+    validator().validate(rec)
+    assert [s["index"] for s in rec["steps"]] == [0, 3]
+    assert rec["steps"][0]["target"] == {"low": 8.0, "high": None, "unit": "reps per side"}
+    assert rec["steps"][1]["sessions"][0]["holds"][0]["duration_s"] == 17.5
+    assert rec["routine"]["file"]["version"]
+
+
+def test_the_schema_rejects_what_the_old_summary_wrote():
+    old = {"schema": 1, "exercise": "cat_cow", "kind": "reps", "rep_count": 1, "frames_with_pose": 0.98,
+           "target": [5, 10], "reps": [{"peak_progress": 3.72}]}
+    assert not validator().is_valid(old)
+    bad = session("cat_cow", [rep(1)]).summary()
+    bad["reps"][0]["peak_progress"] = 3.72
+    assert not validator().is_valid(bad)
+
+
+@pytest.mark.slow
+def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, capsys):
+    """Every session JSON the three commands write validates against the schema in the repo."""
+    from spinecoach.cli import main
+
+    check = validator()
+    assert main(["analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise", "cat_cow",
+                 "--json", str(tmp_path / "a.json")]) == 0
+    app.run_live("cobra", SAMPLES / "cobra_side.mp4", window=NoWindow(), json_out=tmp_path / "l.json", paced=False)
+    app.run_routine("thoracic_mobility", [SAMPLES / "open_book_left_front.mp4"], window=NoWindow(), countdown_s=0,
+                    json_out=tmp_path / "r.json", paced=False)
+    for name, mode in (("a", "analyze"), ("l", "live"), ("r", "routine")):
+        rec = json.loads((tmp_path / f"{name}.json").read_text())
+        errors = sorted(check.iter_errors(rec), key=str)
+        assert not errors, f"{name}.json: {errors[0].message} at {list(errors[0].absolute_path)}"
+        assert rec["mode"] == mode
+    live = json.loads((tmp_path / "l.json").read_text())
+    assert live["model"]["variant"] and len(live["model"]["sha256"]) == 64 and live["source"].endswith("cobra_side.mp4")
+    assert json.loads((tmp_path / "r.json").read_text())["steps"][0]["sessions"][0]["mode"] == "routine"
