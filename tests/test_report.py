@@ -94,7 +94,7 @@ def test_an_empty_history_is_one_line(tmp_path, capsys):
 
 
 def screenshot(html, png, tmp_path, height=2400):
-    report.headless(["--hide-scrollbars", "--window-size=1100,%d" % height, f"--screenshot={png}",
+    report.headless(["--hide-scrollbars", f"--window-size=1100,{height}", f"--screenshot={png}",
                      html.resolve().as_uri()])
     img = cv2.imread(str(png))
     assert img is not None, "Chromium wrote no screenshot"
@@ -128,7 +128,7 @@ def test_the_report_renders_in_headless_chromium(tmp_path):
 def test_a_pdf_is_printed_from_the_same_page(tmp_path, capsys):
     with Store() as store:
         _history(store, weeks=1)
-    code, out, _ = run(capsys, "report", "-o", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf"))
+    code, _, _ = run(capsys, "report", "-o", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf"))
     data = (tmp_path / "r.pdf").read_bytes()
     assert code == 0 and data.startswith(b"%PDF") and len(data) > 20_000
 

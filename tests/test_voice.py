@@ -125,8 +125,8 @@ def test_no_espeak_or_no_audio_device_is_one_note(monkeypatch):
     monkeypatch.setattr(voice, "find_player", lambda: None)
     monkeypatch.setattr(voice.shutil, "which", lambda name: "/usr/bin/espeak-ng")
     assert voice.open_voice(True, notes.append) is None
-    assert notes == ["Voice off: espeak-ng is not installed (Debian/Ubuntu: apt-get install espeak-ng; "
-                     "--no-voice hides this).", "Voice off: no audio device found (--no-voice hides this)."]
+    assert notes == [("Voice off: espeak-ng is not installed (Debian/Ubuntu: apt-get install espeak-ng; "
+                     "--no-voice hides this)."), "Voice off: no audio device found (--no-voice hides this)."]
     assert voice.open_voice(False, notes.append) is None and len(notes) == 2  # asked off: nothing said
 
 
