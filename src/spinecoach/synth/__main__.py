@@ -60,7 +60,15 @@ def multiview_main(argv) -> int:
     p.add_argument("--out", default="benchmarks/multiview", help="tracks and truth go to OUT/<split>/")
     p.add_argument("--jobs", type=int, default=1, help="clips rendered in parallel (default: 1)")
     p.add_argument("--list", action="store_true", help="list the clips")
+    p.add_argument("--table", action="store_true", help="print the detection table of the committed tracks")
     args = p.parse_args(argv)
+    if args.table:
+        from pathlib import Path
+
+        from spinecoach.synth.multiview import detection_table
+
+        print(detection_table(Path(args.out)))
+        return 0
     entries = [e for e in ENTRIES if args.split in (None, e.split)]
     if args.list:
         for e in entries:

@@ -191,11 +191,14 @@ def _tune_azimuths(ei: int) -> tuple[int, ...]:
 def _entry(split: str, exercise: str, variant: str, look: str, azimuth: int, slot: int, seed: int,
            fixed_side: str | None = None) -> Entry:
     rng = np.random.default_rng(seed)
-    height = rng.uniform(*(FLOOR_H if slot % 2 == 0 else TABLE_H))
     script = script_for(exercise, variant, seed)
     posture = NONE_POSTURE[variant] if exercise == "none" else POSTURE[exercise]
     side = fixed_side or script.keywords.get("side")
     view, facing = view_of(posture, azimuth, side)
+    # On hands and knees seen from the feet end, a floor camera sees only hips and legs (the back is
+    # behind them, cat and cow look alike): that view is filmed from table height.
+    floor = slot % 2 == 0 and not (posture == "quadruped" and view == "feet")
+    height = rng.uniform(*(FLOOR_H if floor else TABLE_H))
     # End-on views start at 2 m: the near end of a 1.9 m body would otherwise touch the lens.
     # A standing body needs ~2.5 m to fit a webcam's image top to bottom.
     near = 2.5 if posture == "standing" else 2.0 if view in ("head", "feet") else 1.5
@@ -306,7 +309,6 @@ def render_entry(name: str, renders: str, bench: str, model_variant: str = "full
     """Render one clip into `renders`, landmark it, and write <split>/<name>.track.npz and .json
     into `bench`. Skips a clip whose track and truth exist. Returns a detection summary."""
     from spinecoach import models
-    from spinecoach.samples import clip_report
     from spinecoach.synth.body import Performer
     from spinecoach.synth.generate import camera_for, frame_count, poses, render_clip
     from spinecoach.synth.postures import Poser
@@ -337,12 +339,69 @@ def render_entry(name: str, renders: str, bench: str, model_variant: str = "full
     rendered = json.loads((Path(renders) / f"{name}.json").read_text())
     if rendered["frames"] != len(track):
         raise ValueError(f"{name}: rendered {rendered['frames']} frames, the landmarker read {len(track)}")
-    report = clip_report(video, rendered, track)
-    gt["landmarks"] = {k: report[k] for k in ("in_view", "detected", "err_as_labelled", "err_best_side", "swapped")}
+    gt["landmarks"] = landmark_report(video, rendered, track)
     truth_path.write_text(json.dumps(gt, indent=1) + "\n")
-    return summary(gt, track, report)
+    return summary(gt, track, gt["landmarks"])
+
+
+def landmark_report(video: Path, rendered: dict, track) -> dict:
+    """`spinecoach samples`' figures, plus the 2D error over the size of the body in the image: seen
+    end-on the torso is a few pixels long, so an error per torso length says little there."""
+    from spinecoach.samples import CHECKED, _swap, clip_report
+
+    report = clip_report(video, rendered, track)
+    out = {k: report[k] for k in ("in_view", "detected", "err_as_labelled", "err_best_side", "swapped")}
+    gt = np.load(video.with_name(rendered["joints_file"]))
+    names = list(gt["joint_names"])
+    n = min(len(track), len(gt["joints_px"]))
+    px, found = gt["joints_px"][:n], track.found[:n]
+    pred = track.image[:n, list(CHECKED), :2] * [rendered["width"], rendered["height"]]
+    err = [np.linalg.norm(pred - px[:, [names.index(m(j)) for j in CHECKED.values()]], axis=2).mean(1)
+           for m in (lambda j: j, _swap)]
+    size = np.linalg.norm(px.max(1) - px.min(1), axis=1)  # diagonal of the true joints' box
+    ok = found & (gt["inside_fraction"][:n] >= 0.99)
+    out["err_per_body_size"] = float(np.median(np.minimum(*err)[ok] / size[ok])) if ok.any() else float("nan")
+    return out
+
+
+def refresh_landmarks(name: str, renders: str, bench: str) -> dict:
+    """Re-measure a committed clip's landmark figures from its render (no re-rendering)."""
+    from spinecoach.track import LandmarkTrack
+
+    entry = BY_NAME[name]
+    truth_path = Path(bench) / entry.split / f"{name}.json"
+    gt = json.loads(truth_path.read_text())
+    track = LandmarkTrack.load(truth_path.with_name(f"{name}.track.npz"))
+    rendered = json.loads((Path(renders) / f"{name}.json").read_text())
+    gt["landmarks"] = landmark_report(Path(renders) / f"{name}.mp4", rendered, track)
+    truth_path.write_text(json.dumps(gt, indent=1) + "\n")
+    return gt["landmarks"]
 
 
 def summary(gt: dict, track, report) -> dict:
     return {"name": Path(track.meta.get("source", "?")).stem, "frames": len(track),
             "found": float(track.found.mean()), **gt.get("landmarks", {})}
+
+
+def detection_table(bench: Path) -> str:
+    """Markdown: per committed clip, the share of frames with a pose, the share with the whole body
+    in view that have one, and the 2D landmark error (as `spinecoach samples`)."""
+    from spinecoach.track import LandmarkTrack
+
+    header = ("| clip | exercise | view | variant | frames | pose found | detected in view | 2D error / torso "
+              "| 2D error / body | swapped |")
+    lines = [header, "|---|---|---|---|---:|---:|---:|---:|---:|---:|"]
+    by_split: dict[str, list[float]] = {}
+    for path in sorted(Path(bench).glob("*/*.json"), key=lambda p: (p.parent.name != "tune", p.stem)):
+        gt = json.loads(path.read_text())
+        found = LandmarkTrack.load(path.with_name(f"{path.stem}.track.npz")).found
+        lm = gt["landmarks"]
+        by_split.setdefault(gt["split"], []).append(float(found.mean()))
+        lines.append(f"| {path.stem} | {gt['exercise']} | {gt['view']} | {gt['variant']} | {len(found)} | "
+                     f"{found.mean():.1%} | {lm['detected']:.1%} | {lm['err_best_side']:.3f} | "
+                     f"{lm.get('err_per_body_size', float('nan')):.3f} | {lm['swapped']:.0%} |")
+    for split, rates in by_split.items():
+        r = np.array(rates)
+        lines.append(f"\n{split}: {len(r)} clips, pose found in {r.mean():.1%} of frames on average; "
+                     f"{(r >= 0.95).sum()} clips at >= 95%, lowest {r.min():.1%}")
+    return "\n".join(lines)
