@@ -7,7 +7,7 @@ from functools import partial
 
 import numpy as np
 
-from spinecoach.synth import scripts
+from spinecoach.synth import physio, scripts
 from spinecoach.synth.body import Look
 
 LOOKS = {
@@ -83,5 +83,33 @@ CLIPS = [
          "ben", "side", 0, 2.4, 0.45, (640, 480), 30, 64, 203),
     Clip("idle_standing", "none", partial(scripts.idle, seconds=14.0),
          "chidi", "front", 0, 3.3, 0.8, (640, 480), 30, 64, 601),
+]
+# The physiotherapist's routine, with props. The new postures face +x (the head end for those on the
+# floor), so azimuth 0 is a side view and 90 sees the seated performer from the front.
+CLIPS += [
+    Clip("roller_mobilisation_side", "roller_mobilisation", partial(physio.roller_mobilisation, partial_at=((1, 2),)),
+         "ben", "side", 0, 2.4, 0.4, (640, 480), 24, 64, 701),
+    Clip("roller_mobilisation_oblique", "roller_mobilisation",
+         partial(physio.roller_mobilisation, partial_at=((2, 1),), hands="chest"),
+         "chidi", "oblique", 35, 2.4, 0.75, (640, 480), 24, 64, 702),
+    Clip("childs_pose_reach_side", "childs_pose_reach", physio.childs_pose_reach,
+         "ben", "side", 0, 2.4, 0.45, (640, 480), 24, 64, 711),
+    Clip("childs_pose_reach_oblique", "childs_pose_reach", physio.childs_pose_reach,
+         "ana", "oblique", 40, 2.6, 0.55, (640, 480), 24, 64, 712),
+    Clip("kneeling_lat_stretch_side", "kneeling_lat_stretch", physio.kneeling_lat_stretch,
+         "chidi", "side", 180, 2.5, 0.45, (640, 480), 24, 64, 721),
+    Clip("kneeling_lat_stretch_oblique", "kneeling_lat_stretch", physio.kneeling_lat_stretch,
+         "ben", "oblique", -40, 2.6, 0.55, (640, 480), 24, 64, 722),
+    Clip("seated_rotation_front", "seated_rotation", partial(physio.seated_rotation, per_side=3, partial_at=(1,)),
+         "dora", "front", 90, 2.5, 0.9, (640, 480), 24, 64, 731),
+    Clip("seated_rotation_oblique", "seated_rotation",
+         partial(physio.seated_rotation, per_side=3, first="right", partial_at=(4,)),
+         "ana", "oblique", 50, 2.5, 0.9, (640, 480), 24, 64, 732),
+    Clip("seated_rotation_side_bend_front", "seated_rotation_side_bend",
+         partial(physio.seated_rotation_side_bend, per_side=2, incomplete_at=(0, 3), partial_at=(1,)),
+         "chidi", "front", 90, 2.5, 0.9, (640, 480), 24, 64, 741),
+    Clip("seated_rotation_side_bend_oblique", "seated_rotation_side_bend",
+         partial(physio.seated_rotation_side_bend, per_side=2, first="right", incomplete_at=(2,)),
+         "ben", "oblique", 130, 2.5, 0.9, (640, 480), 24, 64, 742),
 ]
 BY_NAME = {c.name: c for c in CLIPS}

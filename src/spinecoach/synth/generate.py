@@ -17,10 +17,11 @@ STRIDE_M = 0.35  # crawling: body travel per gait cycle
 
 
 def camera_for(clip: Clip):
+    from spinecoach.synth.physio import CAMERA_TARGETS
     from spinecoach.synth.scene import Camera
 
     standing = clip.exercise == "none"
-    target = np.array([0.0, 0.0, 0.9]) if standing else np.array([0.15, 0.0, 0.28])
+    target = np.array([0.0, 0.0, 0.9] if standing else CAMERA_TARGETS.get(clip.exercise, (0.15, 0.0, 0.28)))
     a = np.radians(clip.azimuth_deg)
     direction = np.array([np.sin(a), -np.cos(a), 0.0])
     position = target * [1, 1, 0] + direction * clip.distance_m + [0, 0, clip.camera_h_m]
@@ -39,20 +40,23 @@ def room_for(clip: Clip):
     return Room(pick(floors), pick(walls), pick(mats), float(rng.uniform(2.0, 4.0)), clip.seed)
 
 
-def poses(clip: Clip, poser, times_s: np.ndarray):
-    """The script, root positions (F, 3), bone rotations (F, J, 3, 3) and joints (F, K, 3)."""
+def poses(clip: Clip, poser, times_s: np.ndarray, with_props: bool = False):
+    """The script, root positions (F, 3), bone rotations (F, J, 3, 3) and joints (F, K, 3); with
+    `with_props` also the props' poses, name -> (F, 4, 4) (postures with props return them)."""
     script = clip.script(clip.rng())
     method = getattr(poser, script.posture)
-    roots, rots, joints = [], [], []
+    roots, rots, joints, props = [], [], [], []
     for args in sample(script, times_s):
         if "x" in args:
             args["gait"] = 2 * np.pi * args["x"] / STRIDE_M
-        root, r = method(**args)
+        root, r, *placed = method(**args)
         heads, world = poser.skel.forward(root, r)
         roots.append(root)
         rots.append(world)
         joints.append(poser.skel.joints(heads))
-    return script, np.array(roots), np.array(rots), np.array(joints, np.float32)
+        props.append(placed[0] if placed else {})
+    out = script, np.array(roots), np.array(rots), np.array(joints, np.float32)
+    return (*out, {name: np.array([p[name] for p in props]) for name in props[0]}) if with_props else out
 
 
 def truth(clip: Clip, script, frames: int) -> dict:
@@ -69,6 +73,7 @@ def truth(clip: Clip, script, frames: int) -> dict:
         "seed": clip.seed,
         "performer": {"name": clip.look, **asdict(LOOKS[clip.look])},
         "joints_file": f"{clip.name}.joints.npz",
+        **getattr(script, "extra", {}),  # e.g. the roller's segments
     }
 
 
@@ -78,20 +83,22 @@ def render_clip(clip: Clip, out_dir: Path, progress=None, room=None) -> dict:
     import imageio_ffmpeg
 
     from spinecoach.synth.body import Performer
-    from spinecoach.synth.postures import Poser
+    from spinecoach.synth.postures import PROPS, Poser
     from spinecoach.synth.scene import Stage
 
     performer = Performer(LOOKS[clip.look])
     poser = Poser(performer.skeleton)
     frames = frame_count(clip)
     times = np.arange(frames) / clip.fps
-    script, roots, rots, joints = poses(clip, poser, times)
-    # Lift the body so its lowest point in the first frame rests on the mat.
+    script, roots, rots, joints, props = poses(clip, poser, times, with_props=True)
+    # Lift the body so its lowest point in the first frame rests on the mat (with what it holds).
     floor_offset = -float(performer.skin(roots[:1], rots[:1])[0, :, 2].min()) + 0.004
     roots = roots + [0, 0, floor_offset]
     joints[..., 2] += floor_offset
+    for name, placed in props.items():
+        placed[:, 2, 3] += 0.0 if PROPS[name].grounded else floor_offset
     camera = camera_for(clip)
-    stage = Stage(camera, room or room_for(clip), performer.faces, performer.colors)
+    stage = Stage(camera, room or room_for(clip), performer.faces, performer.colors, {n: PROPS[n] for n in props})
     rng = np.random.default_rng(clip.seed + 11)
     w, h = clip.size
     noise_bank = [rng.normal(0, 2.0, (h, w, 3)).astype(np.int16) for _ in range(6)]
@@ -107,7 +114,7 @@ def render_clip(clip: Clip, out_dir: Path, progress=None, room=None) -> dict:
             stop = min(start + BATCH, frames)
             verts = performer.skin(roots[start:stop], rots[start:stop])
             for i in range(stop - start):
-                rgb = stage.render(verts[i])
+                rgb = stage.render(verts[i], {name: placed[start + i] for name, placed in props.items()})
                 noisy = np.clip(rgb + noise_bank[int(rng.integers(6))], 0, 255).astype(np.uint8)
                 writer.send(noisy)
                 if progress:
@@ -121,9 +128,14 @@ def render_clip(clip: Clip, out_dir: Path, progress=None, room=None) -> dict:
                     "translation_world_to_camera": camera.translation.round(6).tolist()}
     px = camera.project(joints)
     inside = (px[..., 0] >= 0) & (px[..., 0] < w) & (px[..., 1] >= 0) & (px[..., 1] < h)
+    extra = {}
+    if props:  # each prop's shape in the truth, its pose per frame beside the joints
+        gt["props"] = {n: {"kind": PROPS[n].kind, "size_m": list(PROPS[n].size)} for n in props}
+        extra = {"prop_names": np.array(list(props)),
+                 "prop_poses": np.stack([props[n] for n in props], axis=1).astype(np.float32)}
     np.savez_compressed(out_dir / gt["joints_file"], joints_world=joints, joint_names=np.array(list(JOINT_BONES)),
                         times_s=times.astype(np.float32), joints_px=px.astype(np.float32),
-                        inside_fraction=inside.mean(1).astype(np.float32))
+                        inside_fraction=inside.mean(1).astype(np.float32), **extra)
     (out_dir / f"{clip.name}.json").write_text(json.dumps(gt, indent=1) + "\n")
     return gt
 

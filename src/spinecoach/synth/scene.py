@@ -85,6 +85,18 @@ def _box(extents, center, rgb):
     return mesh
 
 
+def prop_mesh(shape):
+    """A PropShape as a trimesh at its own origin (cylinders along the local z)."""
+    import trimesh
+
+    if shape.kind == "cylinder":
+        mesh = trimesh.creation.cylinder(radius=shape.size[0], height=shape.size[1], sections=40)
+    else:
+        mesh = trimesh.creation.box(extents=shape.size)
+    mesh.visual.vertex_colors = np.array([*shape.rgb, 255], dtype=np.uint8)
+    return mesh
+
+
 @dataclass(frozen=True)
 class Room:
     floor_rgb: tuple[int, int, int]
@@ -97,7 +109,8 @@ class Room:
 class Stage:
     """The static scene and the offscreen renderer; the body mesh is swapped in per frame."""
 
-    def __init__(self, camera: Camera, room: Room, faces: np.ndarray, colors: np.ndarray):
+    def __init__(self, camera: Camera, room: Room, faces: np.ndarray, colors: np.ndarray, prop_shapes=None):
+        """`prop_shapes`: name -> PropShape of the props posed with the body in each `render` call."""
         import pyrender
 
         _stable_gl_context_key()
@@ -133,6 +146,9 @@ class Stage:
         self.colors = np.concatenate([colors, np.full((len(colors), 1), 255, np.uint8)], axis=1)
         self.renderer = pyrender.OffscreenRenderer(camera.width, camera.height)
         self._body = None
+        # Boxes keep hard edges; cylinders are shaded smooth so they read as round.
+        self._props = {name: scene.add(pyrender.Mesh.from_trimesh(prop_mesh(shape), smooth=shape.kind == "cylinder"))
+                       for name, shape in (prop_shapes or {}).items()}
 
     @staticmethod
     def _rotated_box(extents, center, yaw, rgb):
@@ -143,11 +159,14 @@ class Stage:
         mesh.apply_transform(t)
         return mesh
 
-    def render(self, vertices: np.ndarray) -> np.ndarray:
-        """RGB uint8 (H, W, 3) of the scene with the body at `vertices`."""
+    def render(self, vertices: np.ndarray, prop_poses=None) -> np.ndarray:
+        """RGB uint8 (H, W, 3) of the scene with the body at `vertices` and each prop at its 4x4
+        pose in `prop_poses` (name -> pose)."""
         import trimesh
 
         pyrender = self._pyrender
+        for name, pose in (prop_poses or {}).items():
+            self.scene.set_pose(self._props[name], pose)
         mesh = trimesh.Trimesh(vertices, self.faces, vertex_colors=self.colors, process=False)
         if self._body is not None:
             self.scene.remove_node(self._body)
