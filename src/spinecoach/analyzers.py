@@ -18,7 +18,7 @@ are not reps. Time is media time.
 from __future__ import annotations
 
 import statistics
-from collections import Counter, deque
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +71,7 @@ class _Extreme:
     value: float | None
     side: str | None
     checks: tuple
+    posture_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
 
 
@@ -90,21 +91,24 @@ class RepCounter:
         self.count = 0
         self.count_by_side: Counter = Counter()
         self._ranges: list[float] = []  # the person's own full reps, in nominal units
-        self._start_votes: deque = deque(maxlen=30)
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
         self._reset()
 
     @property
     def active_side(self) -> str | None:
-        votes = self._start_votes if self.side_at == "start" else [self.hi.side] if self.hi else []
-        return Counter(votes).most_common(1)[0][0] if votes else None
+        if self.side_at == "start":
+            return self._start_votes.most_common(1)[0][0] if self._start_votes else None
+        return self.hi.side if self.hi else None
 
     def _reset(self):
+        self._out_since = None
+        self._start_votes = Counter()
         self.lo = self.hi = None  # running extremes since the last turning point
         self.trend = 0  # +1 rising toward a peak, -1 falling, 0 not known yet
         self.turn_lo = self.turn_hi = None  # the last confirmed low and high
-        self.rest = None  # out-and-back: the lowest low since the last rep (a dip mid-rep is not a new start)
+        self.rest = None  # the lowest low since the last rep (a dip mid-rep is not a new start)
+        self.top = None  # out-and-back: the highest peak since the last rep (a wobble on the way back is not it)
         self.start_lo = None  # where the current rise began (out-and-back)
 
     def need(self) -> float:
@@ -121,18 +125,25 @@ class RepCounter:
         usable, long_gap = self.pause.update(m, events)
         if not usable:
             return events
-        if long_gap or not m.posture_ok:
+        if long_gap:
             self._reset()  # we cannot tell what happened in between; do not guess
-            if not m.posture_ok:
-                return events
-        if not self.ready:
+        # Out of the exercise's position for long: whatever comes next starts afresh. A moment out of
+        # it (MediaPipe misplacing the hips at the end of the range) does not break a rep; the rest
+        # points of a rep must be in position (see _swing).
+        self._out_since = None if m.posture_ok else self._out_since if self._out_since is not None else m.t_s
+        if self._out_since is not None and m.t_s - self._out_since > self.c.posture_grace_s:
+            self._reset()
+            return events
+        if not self.ready and m.posture_ok:
             self.ready = True
             events.append(Event("ready", m.t_s))
         p = m.progress
         self.progress = float(np.clip(abs(p) if self.shape == "cycle" else p, 0.0, 1.0))
-        if self.trend <= 0 and m.side:
-            self._start_votes.append(m.side)
-        here = _Extreme(m.t_s, p, m.value, m.side, m.checks)
+        if self.trend <= 0 and m.side and m.posture_ok:
+            # A person changes sides by leaving the position (rolling over), which resets the votes:
+            # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
+            self._start_votes[m.side] += 1
+        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
         if self.lo is None:
             self.lo = self.hi = here
             return events
@@ -152,17 +163,22 @@ class RepCounter:
         elif self.trend <= 0 and p - self.lo.p >= turn:  # a low is confirmed
             events += self._low(self.lo)
             self.trend, self.hi = 1, here
-        if self.shape == "out_and_back" and self.turn_hi is not None and self.start_lo is not None:
+        if self.shape == "out_and_back" and self.top is not None and self.start_lo is not None:
             events += self._returned(p, m.t_s)
         return events
 
     def _peak(self, hi: _Extreme) -> list[Event]:
         self.turn_hi = hi
         if self.shape == "out_and_back":
+            if self.top is None or hi.p > self.top.p:
+                self.top = hi
             self.start_lo = self.rest
             return []
-        # A cycle ends at the second phase's extreme, reached from the first's.
-        return self._swing(self.turn_lo, hi) if self.turn_lo is not None else []
+        # A cycle ends at the second phase's extreme, reached from the first phase's deepest point.
+        events = self._swing(self.rest, hi) if self.rest is not None else []
+        if any(e.kind == "rep" for e in events):
+            self.rest = None
+        return events
 
     def _low(self, lo: _Extreme) -> list[Event]:
         self.turn_lo = lo
@@ -172,15 +188,20 @@ class RepCounter:
 
     def _returned(self, p: float, t_s: float) -> list[Event]:
         """Out-and-back: the rep is over once the body came back most of the way from the peak."""
-        rise = self.turn_hi.p - self.start_lo.p
-        if self.turn_hi.p - p < self.c.return_share * rise:
+        rise = self.top.p - self.start_lo.p
+        if self.top.p - p < self.c.return_share * rise:
             return []
-        lo, hi = self.start_lo, self.turn_hi
-        self.start_lo = self.rest = None
-        return self._swing(lo, hi, end_s=t_s)
+        lo, hi = self.start_lo, self.top
+        self.start_lo = self.rest = self.top = None
+        return self._swing(lo, hi, end_s=t_s, end_ok=self._out_since is None)
 
-    def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None) -> list[Event]:
+    def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None, end_ok: bool = True) -> list[Event]:
+        """A rep from a to b (and, out-and-back, back to rest at end_s): counted when its rest points
+        were in the exercise's position and it covered the person's range."""
         if a is None:
+            return []
+        rests_ok = a.posture_ok and end_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
+        if not rests_ok:
             return []
         size = abs(b.p - a.p)
         start_s, end_s = a.left_s or a.t_s, b.t_s if end_s is None else end_s
@@ -196,7 +217,6 @@ class RepCounter:
         self._ranges.append(size)
         self.count += 1
         self.count_by_side[side] += 1
-        self._start_votes.clear()
         return [Event("rep", end_s, rep=rep)]
 
     def finish(self, t_s: float) -> list[Event]:
@@ -206,7 +226,7 @@ class RepCounter:
             return []
         if self.shape == "cycle" and self.trend > 0:
             return self._peak(self.hi)
-        if self.shape == "out_and_back" and self.trend < 0 and self.turn_hi is not None and self.start_lo is not None:
+        if self.shape == "out_and_back" and self.trend < 0 and self.top is not None and self.start_lo is not None:
             return self._returned(self.lo.p, t_s)
         return []
 

@@ -272,8 +272,16 @@ def cmd_bench(args) -> int:
             models.resolve(variant)
         return bench.live(Path(args.path), variants, args.exercise, args.runs)
     if args.what == "accuracy":
-        _check_outputs(args, "--out")
-        return bench.accuracy(Path(args.path), args.model, Path(args.out) if args.out else None)
+        _check_outputs(args, "--out", "--json")
+        sources = args.sources.split(",")
+        unknown = sorted(set(sources) - set(bench.SOURCES))
+        if unknown:
+            raise SpinecoachError(f"unknown source {unknown[0]!r}; valid: {', '.join(bench.SOURCES)}")
+        return bench.accuracy(sources, args.model, Path(args.out) if args.out else None,
+                              Path(args.json) if args.json else None, Path(args.path or "sample_videos"),
+                              Path(args.real_dev) if args.real_dev else None)
+    if not args.path:
+        raise SpinecoachError(f"bench {args.what} needs a video")
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
 
 
@@ -371,7 +379,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", help="benchmarks: accuracy against ground truth, pipeline overhead")
     s.add_argument("what", choices=["accuracy", "pipeline", "live"])
-    s.add_argument("path", help="accuracy: a folder of clips with ground truth; pipeline, live: a video")
+    s.add_argument("path", nargs="?", help="pipeline, live: a video; accuracy: the bundled clips' folder "
+                   "(default sample_videos)")
+    s.add_argument("--sources", default="bundled,validate,real",
+                   help="accuracy: comma-separated among bundled, tune, validate, real (default: all but tune)")
+    s.add_argument("--real-dev", metavar="DIR", help="accuracy: the real-people tracks (default ../shared/real_dev)")
+    s.add_argument("--json", metavar="OUT", help="accuracy: write the figures as JSON")
     s.add_argument("--exercise", default="cat_cow", help="live: the exercise to coach")
     s.add_argument("--out", help="accuracy: also write the report to this file")
     s.add_argument("--model", help="model variant or .task path (live: comma-separated list)")

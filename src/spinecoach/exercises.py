@@ -68,8 +68,12 @@ class Counting:
     # sensitive to jitter; higher: small reps are never confirmed)
     relative_partial: float = 0.6  # and at least this share of the person's own median rep (0: only the
     # floor; 1: every rep smaller than the median is partial)
-    return_share: float = 0.6  # out-and-back: share of the rise the return must cover before the rep counts
-    # (lower: counted earlier, a rep with a half return counts; 1: only a full return to the start)
+    return_share: float = 0.8  # out-and-back: share of the rise the return must cover before the rep counts
+    # (lower: counted earlier, but a dip mid-rep may end it; 1: only a full return to the start).
+    # 0.8: the open book seen from the front dips to 0.3 of its range as the arm passes overhead
+    # (bundled open_book_left_front)
+    posture_grace_s: float = 2.0  # out of the exercise's position this long resets the count in progress
+    # (0: any frame out of position breaks a rep; MediaPipe misplaces hips for a moment at full range)
     min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
@@ -188,7 +192,7 @@ def _slug(text: str) -> str:
 
 VIEWS = ("side", "oblique", "end")
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
-                          "together"),
+                          "posture_grace_s", "together"),
                  "hold": ("max_gap_s", "enter", "exit", "level_share", "min_hold_s")}
 
 
