@@ -73,6 +73,7 @@ class _Extreme:
     checks: tuple
     posture_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
+    onset_s: float | None = None  # a cycle's first phase: when the movement into it began
 
 
 class RepCounter:
@@ -146,6 +147,7 @@ class RepCounter:
         here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
         if self.lo is None:
             self.lo = self.hi = here
+            self._first_s = m.t_s
             return events
         turn = self.c.turn * self._nominal
         if p < self.lo.p:
@@ -181,9 +183,11 @@ class RepCounter:
         return events
 
     def _low(self, lo: _Extreme) -> list[Event]:
-        self.turn_lo = lo
         if self.rest is None or lo.p < self.rest.p:
+            # A cycle's rep began where the body left the previous extreme (or where tracking began).
+            lo.onset_s = (self.turn_hi.left_s or self.turn_hi.t_s) if self.turn_hi else self._first_s
             self.rest = lo
+        self.turn_lo = lo
         return []
 
     def _returned(self, p: float, t_s: float) -> list[Event]:
@@ -204,7 +208,8 @@ class RepCounter:
         if not rests_ok:
             return []
         size = abs(b.p - a.p)
-        start_s, end_s = a.left_s or a.t_s, b.t_s if end_s is None else end_s
+        start_s = a.onset_s if self.shape == "cycle" and a.onset_s is not None else a.left_s or a.t_s
+        end_s = b.t_s if end_s is None else end_s
         if end_s - start_s < self.c.min_rep_s:
             return []
         peak = b
