@@ -354,7 +354,10 @@ def test_analyze_reads_a_landmark_track_without_a_model(capsys, monkeypatch, tmp
                        "--json", str(out_json))
     assert code == 0 and out.startswith("cat_cow: pose in 0% of 7 frames\nreps: 0")
     assert json.loads(out_json.read_text())["model"] == {"variant": "full", "sha256": "ab"}
-    code, _, err = run(capsys, "analyze", str(tmp_path / "t.npz"), "--exercise", "cat_cow",
+    (tmp_path / "t.npz").rename(tmp_path / "track")  # `pose -o track` names it so
+    code, out, _ = run(capsys, "analyze", str(tmp_path / "track"), "--exercise", "cat_cow")
+    assert code == 0 and out.startswith("cat_cow: pose in 0% of 7 frames")
+    code, _, err = run(capsys, "analyze", str(tmp_path / "track"), "--exercise", "cat_cow",
                        "--annotated", str(tmp_path / "a.mp4"))
     assert code == 1 and one_error_line(err) == "Error: --annotated draws on the video; give the video, not its track"
 

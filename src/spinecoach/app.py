@@ -24,8 +24,12 @@ def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise) -> Sess
 
 
 def is_track(path: Path) -> bool:
-    """A landmark track (`spinecoach pose -o T.npz`) rather than a video."""
-    return Path(path).suffix.lower() == ".npz"
+    """A landmark track (`spinecoach pose -o T.npz`) rather than a video: by its name, or, named
+    otherwise, by being a zip archive (an .npz is one; no video container is)."""
+    import zipfile
+
+    path = Path(path)
+    return path.suffix.lower() == ".npz" or (path.is_file() and zipfile.is_zipfile(path))
 
 
 def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, progress=None,
