@@ -236,6 +236,12 @@ def test_a_model_that_cannot_be_fetched_fails_before_the_first_benchmark_run(cap
     assert line.startswith("Error: could not fetch the heavy model (") and "--model PATH" in line
 
 
+@pytest.mark.parametrize("what", ["pipeline", "live"])
+def test_a_benchmark_without_its_video_is_one_line(what, capsys, no_work):
+    code, _, err = run(capsys, "bench", what)
+    assert code == 1 and one_error_line(err) == f"Error: bench {what} needs a video: spinecoach bench {what} VIDEO"
+
+
 def test_a_crashed_pose_worker_ends_the_live_run_at_once(capsys, fake_pose, tmp_path):
     fake_pose(RuntimeError("landmarker exploded\nsecond line of detail"), at=12)
     out_json = tmp_path / "s.json"

@@ -261,13 +261,16 @@ def cmd_samples(args) -> int:
 def cmd_bench(args) -> int:
     from spinecoach import bench
 
+    if args.what in ("pipeline", "live"):
+        if not args.path:
+            raise SpinecoachError(f"bench {args.what} needs a video: spinecoach bench {args.what} VIDEO")
+        _frame_count(args.path)  # a bad video fails before any model work
     if args.what == "pipeline":
         return bench.pipeline(Path(args.path), args.model, args.runs)
     if args.what == "live":
         from spinecoach import models
 
         variants = (args.model or "full").split(",")
-        _frame_count(args.path)
         for variant in variants:  # every model fetched (or refused) before the first run
             models.resolve(variant)
         return bench.live(Path(args.path), variants, args.exercise, args.runs)
@@ -280,8 +283,6 @@ def cmd_bench(args) -> int:
         return bench.accuracy(sources, args.model, Path(args.out) if args.out else None,
                               Path(args.json) if args.json else None, Path(args.path or "sample_videos"),
                               Path(args.real_dev) if args.real_dev else None)
-    if not args.path:
-        raise SpinecoachError(f"bench {args.what} needs a video")
     raise SpinecoachError(f"unknown benchmark {args.what!r}")
 
 
