@@ -87,7 +87,7 @@ def test_hold_checks_are_rated_over_the_held_frames():
 def _step(t, checks):
     from types import SimpleNamespace
 
-    return SimpleNamespace(measurement=SimpleNamespace(t_s=t, checks=tuple(checks)),
+    return SimpleNamespace(measurement=SimpleNamespace(t_s=t, checks=tuple(checks), progress=1.0, posture_ok=True),
                            pose=SimpleNamespace(world=None, image=None))
 
 
@@ -122,9 +122,11 @@ def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, 
     check = validator()
     assert main(["analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise", "cat_cow",
                  "--json", str(tmp_path / "a.json")]) == 0
-    app.run_live("cobra", SAMPLES / "cobra_side.mp4", window=NoWindow(), json_out=tmp_path / "l.json", paced=False)
-    app.run_routine("thoracic_mobility", [SAMPLES / "open_book_left_front.mp4"], window=NoWindow(), countdown_s=0,
-                    json_out=tmp_path / "r.json", paced=False)
+    # The first seconds are enough: the records of what was done before `q` must validate too.
+    app.run_live("cobra", SAMPLES / "cobra_side.mp4", window=NoWindow({450: "quit"}), json_out=tmp_path / "l.json",
+                 paced=False)
+    app.run_routine("thoracic_mobility", [SAMPLES / "open_book_left_front.mp4"], window=NoWindow({400: "quit"}),
+                    countdown_s=0, json_out=tmp_path / "r.json", paced=False)
     for name, mode in (("a", "analyze"), ("l", "live"), ("r", "routine")):
         rec = json.loads((tmp_path / f"{name}.json").read_text())
         errors = sorted(check.iter_errors(rec), key=str)
@@ -132,4 +134,5 @@ def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, 
         assert rec["mode"] == mode
     live = json.loads((tmp_path / "l.json").read_text())
     assert live["model"]["variant"] and len(live["model"]["sha256"]) == 64 and live["source"].endswith("cobra_side.mp4")
-    assert json.loads((tmp_path / "r.json").read_text())["steps"][0]["sessions"][0]["mode"] == "routine"
+    steps = json.loads((tmp_path / "r.json").read_text())["steps"]
+    assert steps[0]["sessions"][0]["mode"] == "routine" and steps[0]["sessions"][0]["reps"]

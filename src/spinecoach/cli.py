@@ -104,6 +104,7 @@ def report_text(s: dict) -> str:
         for h in s["holds"]:
             lines.append(f"  {h['start_s']:7.2f}-{h['end_s']:7.2f} s  {h['duration_s']:.1f} s "
                          f"(stillness {h['stillness_deg']:.1f} deg)")
+    lines += [f"Note: {n}" for n in s.get("notes", [])]
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from spinecoach.diagnose import notes
 from spinecoach.events import Event, Rep
 from spinecoach.exercises import Condition, Exercise, tomllib
 from spinecoach.signals import Signal, view_class, view_deg
@@ -150,6 +151,7 @@ class Session:
     first_t_s: float | None = None  # media time of the first and last frame seen
     last_t_s: float | None = None
     _views: dict = field(default_factory=dict)  # view class (signals.view_class) -> seconds seen from it
+    _in_position: list = field(default_factory=lambda: [0, 0])  # frames in the exercise's position, with a pose
     _hold_checks: dict = field(default_factory=dict)  # check index -> [passed, evaluated] over held frames
     _holding: bool = False
 
@@ -174,6 +176,9 @@ class Session:
         if found and step.pose.world is not None:
             view = view_class(view_deg(step.pose.world))
             self._views[view] = self._views.get(view, 0.0) + dt
+        if step.measurement.progress is not None:
+            self._in_position[0] += step.measurement.posture_ok
+            self._in_position[1] += 1
         if self._holding:
             for i, (_, ok) in enumerate(step.measurement.checks):
                 c = self._hold_checks.setdefault(i, [0, 0])
@@ -206,7 +211,7 @@ class Session:
         reps = self.reps()
         ids = {k: check_id(c) for c in ex.checks for k in (c.cue, check_id(c))}  # reps name checks by id or cue
         by_side = {s: sum(r.side == s for r in reps) for s in ("left", "right")} if ex.sides != "none" else None
-        return {
+        summary = {
             "schema_version": SCHEMA_VERSION,
             "app": {"name": "spinecoach", "version": app_version()},
             "mode": self.mode,
@@ -236,6 +241,9 @@ class Session:
             "pauses": self._pauses(),
             "resets": self._resets(ids),
         }
+        n_in, n = self._in_position
+        summary["notes"] = notes(summary, ex.views, n_in / n if n else None)
+        return summary
 
     def _check_rates(self, reps: list[Rep]) -> list[dict]:
         """Form checks: at the peak of each counted rep, or over the frames of the holds."""

@@ -1,0 +1,33 @@
+"""Why a session counted what it counted: a few plain sentences from its summary, for the person
+and their physiotherapist (printed after the result, and kept in the JSON as `notes`). Pure."""
+
+from __future__ import annotations
+
+VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the head or feet end (or the front)"}
+
+
+def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None) -> list[str]:
+    """Sentences on what limited the count: the view, the pose, the position, partial movements."""
+    out = []
+    seen = summary["range"].get("views_s") or {}
+    total = sum(seen.values())
+    if total:
+        main = max(seen, key=seen.get)
+        share = seen[main] / total
+        if main not in views and share >= 0.5:
+            want = " or ".join(VIEW_WORDS[v] for v in views)
+            out.append(f"The camera saw you {VIEW_WORDS[main]} for {share:.0%} of the time; {summary['title'].lower()} "
+                       f"is tracked {want}: turn side-on to the camera.")
+    found = summary.get("frames_with_pose_fraction")
+    if found is not None and summary["frames"] and found < 0.8:
+        out.append(f"A person was found in only {found:.0%} of the frames: the whole body should be in view.")
+    if in_position_share is not None and in_position_share < 0.5:
+        out.append(f"You were in the exercise's position for {in_position_share:.0%} of the time with a pose "
+                   f"(counting needs it at the start and end of every rep).")
+    if summary["kind"] == "reps" and summary["partial_reps"]:
+        out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
+                   f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "
+                   f"other reps) and were not counted.")
+    if summary["kind"] == "hold" and not summary["holds"]:
+        out.append("No hold was found: the held position was not reached, or not kept for 2 seconds.")
+    return out
