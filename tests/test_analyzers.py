@@ -93,7 +93,7 @@ def test_movement_out_of_the_exercise_posture_is_not_counted():
     keys, end, truth = reps_signal([3.0] * 4, [1.0] * 4)
     second = truth[1]
     c = RepCounter(COUNTING)
-    run(c, curve(keys), end, noise=0.02, posture=lambda t: not (second[0] <= t <= second[1]))
+    run(c, curve(keys), end, noise=0.02, posture=lambda t: not (second[0] - 0.5 <= t <= second[0] + 0.5))
     assert c.count == 3
 
 

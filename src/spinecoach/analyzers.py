@@ -104,6 +104,7 @@ class RepCounter:
 
     def _reset(self):
         self._out_since = None
+        self._pending = None
         self._start_votes = Counter()
         self.lo = self.hi = None  # running extremes since the last turning point
         self.trend = 0  # +1 rising toward a peak, -1 falling, 0 not known yet
@@ -128,9 +129,9 @@ class RepCounter:
             return events
         if long_gap:
             self._reset()  # we cannot tell what happened in between; do not guess
-        # Out of the exercise's position for long: whatever comes next starts afresh. A moment out of
-        # it (MediaPipe misplacing the hips at the end of the range) does not break a rep; the rest
-        # points of a rep must be in position (see _swing).
+        # Out of the exercise's position for long (getting up, another exercise): whatever comes next
+        # starts afresh. Shorter spells do not break a rep (MediaPipe misplaces the hips at the end of
+        # an open book's range, held for seconds); the rest points of a rep must be in position (_swing).
         self._out_since = None if m.posture_ok else self._out_since if self._out_since is not None else m.t_s
         if self._out_since is not None and m.t_s - self._out_since > self.c.posture_grace_s:
             self._reset()
@@ -167,6 +168,8 @@ class RepCounter:
             self.trend, self.hi = 1, here
         if self.shape == "out_and_back" and self.top is not None and self.start_lo is not None:
             events += self._returned(p, m.t_s)
+        if self._pending is not None:
+            events += self._settle(m.t_s, m.posture_ok)
         return events
 
     def _peak(self, hi: _Extreme) -> list[Event]:
@@ -197,13 +200,30 @@ class RepCounter:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.rest = self.top = None
-        return self._swing(lo, hi, end_s=t_s, end_ok=self._out_since is None)
+        if self._out_since is None:
+            return self._swing(lo, hi, end_s=t_s)
+        # Back, but not (yet) in position: the rep counts if the body settles into it soon (MediaPipe
+        # places the hips late), not if it goes elsewhere (getting up after the last rep).
+        self._pending = (lo, hi, t_s)
+        return []
+
+    def _settle(self, t_s: float, in_position: bool) -> list[Event]:
+        """A returned rep waiting for the position: counted once in it, dropped after max_gap_s."""
+        lo, hi, end_s = self._pending
+        if in_position:
+            self._pending = None
+            return self._swing(lo, hi, end_s=end_s)
+        if t_s - end_s > max(self.c.max_gap_s, 1.0):
+            self._pending = None
+        return []
 
     def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None, end_ok: bool = True) -> list[Event]:
         """A rep from a to b (and, out-and-back, back to rest at end_s): counted when its rest points
         were in the exercise's position and it covered the person's range."""
         if a is None:
             return []
+        # Out-and-back: the rest it started from and the return; a cycle: both of its extremes (cat
+        # and cow on all fours).
         rests_ok = a.posture_ok and end_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
         if not rests_ok:
             return []

@@ -72,8 +72,9 @@ class Counting:
     # (lower: counted earlier, but a dip mid-rep may end it; 1: only a full return to the start).
     # 0.8: the open book seen from the front dips to 0.3 of its range as the arm passes overhead
     # (bundled open_book_left_front)
-    posture_grace_s: float = 2.0  # out of the exercise's position this long resets the count in progress
-    # (0: any frame out of position breaks a rep; MediaPipe misplaces hips for a moment at full range)
+    posture_grace_s: float = 10.0  # out of the exercise's position this long resets the rep in progress
+    # (0: any frame out of position breaks a rep; a rep's rest points must be in position anyway;
+    # 10 s: longer than the slowest rep with a hold at its end range in the tune split)
     min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
