@@ -12,13 +12,17 @@ from spinecoach.events import broadcast
 from spinecoach.session import Session, now
 
 
-def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise) -> Session:
-    """Run the exercise engine over a stored landmark track."""
+def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise, trace: list | None = None) -> Session:
+    """Run the exercise engine over a stored landmark track; with `trace`, append a row per frame."""
+    from spinecoach.trace import row
+
     engine = Engine(exercise)
     session = Session(exercise)
     for pose in tr.frames():
         step = engine.step(pose)
         session.add(step.events, pose.found, step)
+        if trace is not None:
+            trace.append(row(step, engine.analyzer, pose.found))
     session.add(engine.finish(), None)  # not a frame
     return session
 
@@ -33,7 +37,8 @@ def is_track(path: Path) -> bool:
 
 
 def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, progress=None,
-                 json_out: Path | None = None, annotated: Path | None = None, store=None) -> Session:
+                 json_out: Path | None = None, annotated: Path | None = None, store=None,
+                 trace_out: Path | None = None) -> Session:
     """Count reps / time holds in a video, or in a landmark track (.npz: no model needed).
     Ctrl-C keeps what was analysed: Interrupted carries the session of the frames done so far,
     already written to `json_out` marked "interrupted". `store` (storage.Store) saves it to the history."""
@@ -52,7 +57,13 @@ def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, 
             tr, _ = track.cached_extract(video, resolved, progress)
         except Interrupted as e:
             tr, cut = e.partial, e
-    session = analyze_track(tr, exercise).describe("analyze", str(video), model)
+    rows = [] if trace_out else None
+    session = analyze_track(tr, exercise, rows).describe("analyze", str(video), model)
+    if trace_out:
+        from spinecoach import trace
+
+        trace.write_csv(rows, trace_out)
+        trace.plot(rows, f"{exercise.title}: {video.name}", trace_out.with_suffix(".png"))
     session.started_at = started
     session.finish(interrupted=bool(cut or tr.meta.get("interrupted")))
     if store is not None:

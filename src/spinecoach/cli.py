@@ -74,15 +74,18 @@ def cmd_analyze(args) -> int:
     from spinecoach import app, exercises
 
     exercises.get(args.exercise)  # a typo in the name fails before any video or model work
-    _check_outputs(args, "--json", "--annotated")
+    _check_outputs(args, "--json", "--annotated", "--trace")
     video = Path(args.video)
     is_track = app.is_track(video)  # a landmark track from `spinecoach pose`: no video, no model
     total = None if is_track else _frame_count(video)
     with _history(args) as store, _progress(total, "pose", disable=is_track) as bar:
         session = app.analyze_file(video, args.exercise, args.model, bar.update,
                                    Path(args.json) if args.json else None,
-                                   Path(args.annotated) if args.annotated else None, store=store)
+                                   Path(args.annotated) if args.annotated else None, store=store,
+                                   trace_out=Path(args.trace) if args.trace else None)
     print(report_text(session.summary()))
+    if args.trace:
+        print(f"trace: {args.trace} and {Path(args.trace).with_suffix('.png')}")
     return 0
 
 
@@ -327,6 +330,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--exercise", required=True, help="exercise name (a file in exercises/)")
     s.add_argument("--json", metavar="OUT", help="write the result as JSON")
     s.add_argument("--annotated", metavar="OUT.mp4", help="write the video with the overlay drawn")
+    s.add_argument("--trace", metavar="OUT.csv", help="write the per-frame signal, progress, position and counts "
+                   "as CSV, and a plot of them next to it (OUT.png)")
     s.add_argument("--model", help="model variant or .task path")
     _save_option(s)
     s.set_defaults(func=cmd_analyze, show=show_session)
