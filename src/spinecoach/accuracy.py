@@ -37,7 +37,14 @@ class Clip:
 
     @property
     def view(self) -> str:
-        return self.truth.get("view", "?")
+        """The truth's view where it has one; for real clips, the view estimated from the track."""
+        if "view" in self.truth:
+            return self.truth["view"]
+        from spinecoach.signals import view_class, view_deg
+
+        found = self.track.found
+        degs = [view_deg(w) for w in self.track.world[found]]
+        return f"{view_class(float(np.median(degs)))} (est.)" if degs else "?"
 
 
 def replay(track: LandmarkTrack, truth: dict, passes: int = 4) -> tuple[LandmarkTrack, dict]:

@@ -1,0 +1,74 @@
+"""Accuracy against ground truth: the replays' truth, the scoring, and the checked-in figures.
+
+`benchmarks/accuracy.json` holds the figures of `spinecoach bench accuracy` per source x exercise x view;
+the sources that are landmark tracks (the multi-view synthetic splits and ../shared/real_dev) are
+recomputed here and must match within a tolerance, so a change to the counting core that moves a
+figure also updates the file (and says so in its commit)."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spinecoach import accuracy, exercises
+from spinecoach.track import LandmarkTrack
+
+FIGURES = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.json"
+TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3}
+
+
+def _track(n=10, dt=40.0):
+    image = np.zeros((n, 33, 5), np.float32)
+    image[:, 0, 0] = np.arange(n)
+    return LandmarkTrack(np.arange(n) * dt, image, np.zeros((n, 33, 3), np.float32), {})
+
+
+def test_a_replay_plays_forward_and_back_with_the_truth_mirrored():
+    truth = {"exercise": "cat_cow", "reps": [{"start_s": 0.0, "end_s": 0.2, "side": None, "partial": False}],
+             "holds": [{"start_s": 0.2, "end_s": 0.4}]}
+    tr, t = accuracy.replay(_track(), truth, passes=2)
+    assert list(tr.image[:, 0, 0]) == list(range(10)) + list(range(9, -1, -1))
+    assert np.all(np.diff(tr.timestamps_ms) == 40.0)
+    assert [(r["start_s"], r["end_s"]) for r in t["reps"]] == [(0.0, 0.2), pytest.approx((0.6, 0.8))]
+    assert t["holds"] == [{"start_s": 0.2, "end_s": pytest.approx(0.6)}]  # a hold at the turn is one hold
+
+
+def test_a_partial_rep_cut_by_the_end_of_the_clip_joins_its_mirror_as_one_full_rep():
+    truth = {"exercise": "cat_cow", "holds": [],
+             "reps": [{"start_s": 0.0, "end_s": 0.2, "side": None, "partial": False},
+                      {"start_s": 0.25, "end_s": 0.4, "side": None, "partial": True}]}
+    _, t = accuracy.replay(_track(), truth, passes=2)
+    assert [(round(r["start_s"], 2), round(r["end_s"], 2), r["partial"]) for r in t["reps"]] == \
+        [(0.0, 0.2, False), (0.25, 0.55, False), (0.6, 0.8, False)]
+
+
+def test_scoring_counts_per_side_and_hold_errors():
+    truth = {"reps": [{"start_s": 0, "end_s": 1, "side": "left", "partial": False},
+                      {"start_s": 2, "end_s": 3, "side": "right", "partial": False},
+                      {"start_s": 4, "end_s": 5, "side": "right", "partial": True}], "holds": []}
+    row = accuracy.score(truth, {"rep_count": 2, "rep_count_by_side": {"left": 2, "right": 0}, "holds": []})
+    assert not row["exact"] and row["count_err"] == 2 and row["true_reps"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FIGURES.exists(), reason="no checked-in figures")
+def test_the_checked_in_figures_hold_on_the_track_sources():
+    figures = json.loads(FIGURES.read_text())
+    names = exercises.available()
+    clips = accuracy.track_clips(accuracy.MULTIVIEW / "tune", "tune") + \
+        accuracy.track_clips(accuracy.MULTIVIEW / "validate", "validate")
+    if accuracy.REAL_DEV.is_dir():
+        clips += accuracy.real_clips(known=set(names))
+    now = accuracy.table(*accuracy.evaluate(clips, names))
+    compared = 0
+    for key, cell in now.items():
+        if key.split("/")[0] == "bundled" or key not in figures:
+            continue
+        for field, tol in TOLERANCE.items():
+            if cell.get(field) is not None and figures[key].get(field) is not None:
+                assert abs(cell[field] - figures[key][field]) <= tol, (key, field, cell[field], figures[key][field])
+                compared += 1
+        if key.endswith("false_counts"):
+            assert cell["with_counts"] == figures[key]["with_counts"], key
+    assert compared > 10
