@@ -44,6 +44,7 @@ class Engine:
         self._checks = {None: exercise.checks, "left": exercise.checks,
                         "right": tuple(replace(c, signal=c.signal.mirrored()) for c in exercise.checks)
                         if exercise.sides == "mirror" else exercise.checks}
+        self._last_seen: dict = {}  # (side, phase) -> (t_s, value) when that limb was last seen
         self.last_t_s = None
 
     def step(self, pose: PoseFrame) -> Step:
@@ -57,20 +58,32 @@ class Engine:
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
-        seen = {side: [not unreliable(pose.image, names, self.ex.min_visibility) for names in phases]
-                for side, phases in self._phase_names.items()}
-        sides = {side: ok for side, ok in seen.items() if any(ok)}
-        if bad or not sides:
+        values = self._values(t_s, pose.image, world) if not bad else {}
+        if not values:
             first = next(iter(self._phase_names.values()))
             missing = bad or unreliable(pose.image, first[0], self.ex.min_visibility)
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
-        m = self._measure(t_s, world, sides)
+        m = self._measure(t_s, world, values)
         return Step(smoothed, m, tuple(self.analyzer.update(m)))
 
-    def _measure(self, t_s: float, world: np.ndarray, sides: dict) -> Measurement:
-        values = {side: tuple(s.compute(world) if ok else np.nan for s, ok in zip(self._signals[side], seen))
-                  for side, seen in sides.items()}
+    def _values(self, t_s: float, image: np.ndarray, world: np.ndarray) -> dict:
+        """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
+        last value for up to max_gap_s (seen end-on, a reaching limb flickers out of visibility); a
+        side with no phase known is left out."""
+        values = {}
+        for side, sigs in self._signals.items():
+            row = []
+            for i, (sig, names) in enumerate(zip(sigs, self._phase_names[side])):
+                if not unreliable(image, names, self.ex.min_visibility):
+                    self._last_seen[side, i] = (t_s, sig.compute(world))
+                seen_t, value = self._last_seen.get((side, i), (-1e9, np.nan))
+                row.append(value if t_s - seen_t <= self.ex.counting.max_gap_s else np.nan)
+            if not all(np.isnan(row)):
+                values[side] = tuple(row)
+        return values
+
+    def _measure(self, t_s: float, world: np.ndarray, values: dict) -> Measurement:
         progress = {side: self._progress(v) for side, v in values.items()}
         side = max(progress, key=lambda k: abs(progress[k]))  # the side whose signal is further along
         if self.ex.sides == "upper_shoulder":
