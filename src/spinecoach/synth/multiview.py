@@ -86,10 +86,12 @@ def view_of(posture: str, azimuth_deg: float, side: str | None = None) -> tuple[
 
 
 # -- scripts -------------------------------------------------------------------------------
-def _rep_kwargs(exercise: str, variant: str, rng) -> dict:
-    """Keyword arguments of the exercise's script for a rep variant."""
+def _rep_kwargs(exercise: str, variant: str, rng, short: bool = False) -> dict:
+    """Keyword arguments of the exercise's script for a rep variant (`short`: a rep or two fewer)."""
     reps = {"paused": 5, "continuous": 6, "mid_start": 5, "fast": 8, "slow": 4, "partial": 4, "mixed": 5,
             "fast_mid_start": 7}[variant]
+    if short:
+        reps = {"fast": 6, "fast_mid_start": 6}.get(variant, max(4, reps - 1))
     tempo = {"fast": (0.9, 1.4), "fast_mid_start": (0.9, 1.4), "slow": (7.0, 9.0), "mixed": (1.0, 8.0)}
     rest = {"continuous": CONT, "mid_start": (0.0, 0.3), "fast": (0.0, 0.3), "fast_mid_start": CONT,
             "mixed": CONT}
@@ -126,16 +128,18 @@ def _rep_kwargs(exercise: str, variant: str, rng) -> dict:
     return kw
 
 
-def _hold_kwargs(exercise: str, variant: str) -> dict:
+def _hold_kwargs(exercise: str, variant: str, short: bool = False) -> dict:
     cobra = exercise == "cobra"
-    hold = (15.0, 20.0) if cobra else (18.0, 24.0)
+    hold = {(True, False): (15.0, 20.0), (False, False): (18.0, 24.0), (True, True): (13.0, 17.0),
+            (False, True): (15.0, 19.0)}[cobra, short]
     kw = {
         "standard": {"hold_s": hold},
         "in_hold": {"hold_s": hold, "lead_s": ZERO, "enter_s": ZERO},
         "no_lead": {"hold_s": hold, "lead_s": ZERO},
         "slow_entry": {"hold_s": hold, "enter_s": (4.0, 6.0), "exit_s": (3.0, 5.0)},
         "quick": {"hold_s": hold, "enter_s": (0.6, 1.0), "exit_s": (0.6, 1.0)},
-        "long_or_two": {"holds": 2, "hold_s": (8.0, 11.0)} if cobra else {"hold_s": (27.0, 30.0)},
+        "long_or_two": {"holds": 2, "hold_s": (8.0, 11.0)} if cobra else {"hold_s": (24.0, 27.0) if short
+                                                                          else (27.0, 30.0)},
         "in_hold_end": {"hold_s": hold, "lead_s": ZERO, "enter_s": ZERO},
         "short": {"hold_s": (10.0, 12.0)},
     }[variant]
@@ -172,14 +176,14 @@ NONE_POSTURE = {"standing_idle": "standing", "quadruped_fidget": "quadruped", "p
                 "side_lying_still": "side_lying"}
 
 
-def script_for(exercise: str, variant: str, seed: int):
+def script_for(exercise: str, variant: str, seed: int, short: bool = False):
     """The script factory (rng -> Script) of one clip; its fixed arguments are drawn from `seed`."""
     rng = np.random.default_rng(seed + 1)
     if exercise in ("cobra", "childs_pose"):
-        return partial(getattr(scripts, exercise), **_hold_kwargs(exercise, variant))
+        return partial(getattr(scripts, exercise), **_hold_kwargs(exercise, variant, short))
     if exercise == "none":
         return NONE_SCRIPTS[variant]
-    return partial(getattr(scripts, exercise), **_rep_kwargs(exercise, variant, rng))
+    return partial(getattr(scripts, exercise), **_rep_kwargs(exercise, variant, rng, short))
 
 
 # -- the catalogue -------------------------------------------------------------------------
@@ -191,7 +195,8 @@ def _tune_azimuths(ei: int) -> tuple[int, ...]:
 def _entry(split: str, exercise: str, variant: str, look: str, azimuth: int, slot: int, seed: int,
            fixed_side: str | None = None) -> Entry:
     rng = np.random.default_rng(seed)
-    script = script_for(exercise, variant, seed)
+    # Validate clips are a rep or a few seconds of hold shorter: 40 clips within the render budget.
+    script = script_for(exercise, variant, seed, short=split == "validate")
     posture = NONE_POSTURE[variant] if exercise == "none" else POSTURE[exercise]
     side = fixed_side or script.keywords.get("side")
     view, facing = view_of(posture, azimuth, side)
@@ -207,6 +212,8 @@ def _entry(split: str, exercise: str, variant: str, look: str, azimuth: int, slo
     distance = rng.uniform(strata[k], strata[k + 1])
     size = ((640, 360), (640, 480))[(slot // 2 + seed) % 2]
     fps = 30.0 if (slot + seed // 100) % 4 == 0 else 24.0
+    if split == "validate":  # 30 fps where it is cheapest and matters most: the short and fast clips
+        fps = 30.0 if variant in ("fast", "fast_mid_start", "quick", "short", "standing_idle") else 24.0
     hfov = rng.uniform(56.0, 76.0)
     name = f"{split[0]}_{exercise}_az{azimuth:03d}_{variant}"
     clip = Clip(name, exercise, script, look, view, float(azimuth), round(float(distance), 2),
@@ -308,12 +315,15 @@ def expected_truth(entry: Entry) -> dict:
 def render_entry(name: str, renders: str, bench: str, model_variant: str = "full") -> dict:
     """Render one clip into `renders`, landmark it, and write <split>/<name>.track.npz and .json
     into `bench`. Skips a clip whose track and truth exist. Returns a detection summary."""
+    import torch
+
     from spinecoach import models
     from spinecoach.synth.body import Performer
     from spinecoach.synth.generate import camera_for, frame_count, poses, render_clip
     from spinecoach.synth.postures import Poser
     from spinecoach.track import LandmarkTrack, extract
 
+    torch.set_num_threads(1)  # one thread per clip: the clips run side by side on a shared machine
     entry = BY_NAME[name]
     out = Path(bench) / entry.split
     track_path, truth_path = out / f"{name}.track.npz", out / f"{name}.json"
