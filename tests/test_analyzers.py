@@ -167,3 +167,16 @@ def test_passing_through_the_held_position_is_not_a_hold():
     timer = HoldTimer(COUNTING)
     events = run(timer, curve(hold_keys(3.0, 3.8, ramp=0.8)), 8.0)
     assert not kinds(events, "hold_ended")
+
+
+def test_a_rep_missing_a_required_part_is_incomplete_not_counted():
+    """Seated rotation with a side bend: the bend must come during the rep."""
+    keys, end, truth = reps_signal([3.0] * 3, [1.0] * 3)
+    bent = truth[0], truth[2]  # the bend comes in the first and third rep only
+    c = RepCounter(COUNTING, required=frozenset({"side_bend"}))
+    events = []
+    for t in np.arange(0, end, 1 / FPS):
+        ok = any(a + 1.0 < t < a + 1.8 for a, _, _ in bent)
+        events += c.update(Measurement(t, curve(keys)(t), 0.0, checks=(("side_bend", ok),)))
+    assert c.count == 2 and len(kinds(events, "incomplete_rep")) == 1
+    assert kinds(events, "incomplete_rep")[0].rep.checks["side_bend"] is False

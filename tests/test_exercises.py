@@ -5,10 +5,11 @@ import pytest
 from spinecoach import exercises
 from spinecoach.errors import ExerciseError
 
-NAMES = ["bird_dog", "cat_cow", "childs_pose", "cobra", "open_book"]
+NAMES = ["bird_dog", "cat_cow", "childs_pose", "childs_pose_reach", "cobra", "kneeling_lat_stretch", "open_book",
+         "roller_mobilisation", "seated_rotation", "seated_rotation_side_bend"]
 
 
-def test_the_five_exercises_load():
+def test_the_shipped_exercises_load():
     assert exercises.available() == NAMES
     for name in NAMES:
         ex = exercises.get(name)
@@ -17,7 +18,7 @@ def test_the_five_exercises_load():
 
 
 def test_unknown_exercise_lists_the_valid_names():
-    with pytest.raises(ExerciseError, match="valid: bird_dog, cat_cow, childs_pose, cobra, open_book"):
+    with pytest.raises(ExerciseError, match="valid: bird_dog, cat_cow, childs_pose, childs_pose_reach, cobra, "):
         exercises.get("plank")
 
 
@@ -81,4 +82,19 @@ def test_a_phase_without_range_or_a_condition_min_above_max_is_refused(copy):
         exercises.load(path)
     path = copy(lambda s: s.replace("min = -40\nmax = 40", "min = 40\nmax = -40"))
     with pytest.raises(ExerciseError, match=r"posture\[0\].min \(40\) is above max \(-40\)"):
+        exercises.load(path)
+
+
+def test_a_variant_takes_its_base_file_and_overrides_it():
+    reach, base = exercises.get("childs_pose_reach"), exercises.get("childs_pose")
+    assert reach.signal == base.signal and reach.posture == base.posture and reach.counting == base.counting
+    assert [c.id for c in reach.checks] == ["arms_long", "hips_to_heels"] and reach.title != base.title
+    bend = exercises.get("seated_rotation_side_bend")
+    assert [c.id for c in bend.checks if c.required] == ["side_bend"]
+
+
+def test_a_base_that_is_not_an_exercise_is_refused(tmp_path):
+    path = tmp_path / "x.toml"
+    path.write_text('base = "no_such_thing"\nname = "x"\n')
+    with pytest.raises(ExerciseError, match="base names 'no_such_thing'"):
         exercises.load(path)

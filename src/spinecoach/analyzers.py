@@ -29,7 +29,6 @@ from spinecoach.exercises import Counting
 # Hold notes from the physiotherapist's routine (issue 10): past 30 s a stretch adds no flexibility,
 # past 60 s it costs muscle performance.
 HOLD_NOTES = ((30.0, "Longer adds no flexibility"), (60.0, "Now it costs muscle performance"))
-LONG_HOLD_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -86,8 +85,10 @@ class RepCounter:
     before the rep, where labels are more reliable).
     """
 
-    def __init__(self, counting: Counting, shape: str = "out_and_back", side_at: str = "peak"):
-        self.c, self.shape, self.side_at = counting, shape, side_at
+    def __init__(self, counting: Counting, shape: str = "out_and_back", side_at: str = "peak",
+                 required: frozenset = frozenset()):
+        self.c, self.shape, self.side_at, self.required = counting, shape, side_at, required
+        self._passed: set = set()  # required checks passed since the last rep ended
         self.pause = _Pause(counting.max_gap_s)
         self.count = 0
         self.count_by_side: Counter = Counter()
@@ -103,6 +104,7 @@ class RepCounter:
         return self.hi.side if self.hi else None
 
     def _reset(self):
+        self._passed = set()
         self._out_since = None
         self._pending = None
         self._start_votes = Counter()
@@ -146,6 +148,8 @@ class RepCounter:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
         here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
+        if self.required:
+            self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
             self._first_s = m.t_s
@@ -236,9 +240,14 @@ class RepCounter:
         side = self.active_side
         rom = abs(b.value - a.value) if None not in (a.value, b.value) else 0.0
         full = size >= self.need()
-        rep = Rep(start_s, end_s, side, rom, min(size / self._nominal, 1.0), not full, 0.0, dict(peak.checks))
+        missing = self.required - self._passed
+        self._passed = set()
+        checks = {**dict(peak.checks), **{c: c not in missing for c in self.required}}
+        rep = Rep(start_s, end_s, side, rom, min(size / self._nominal, 1.0), not full, 0.0, checks)
         if not full:
             return [Event("partial_rep", end_s, rep=rep)]
+        if missing:  # the whole range, but a required part (the side bend) never came
+            return [Event("incomplete_rep", end_s, rep=rep, text=", ".join(sorted(missing)))]
         self._ranges.append(size)
         self.count += 1
         self.count_by_side[side] += 1

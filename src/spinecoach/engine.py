@@ -26,13 +26,18 @@ class Step:
     events: tuple[Event, ...]
 
 
+SEGMENT_HOLD_S = 0.3  # the segment condition must hold this long (not one jittery frame)
+
+
 class Engine:
     def __init__(self, exercise: Exercise, make_filter=OneEuroFilter):
         self.ex = exercise
         self._world_filter, self._image_filter = make_filter(), make_filter()
         side_at = "start" if exercise.sides == "upper_shoulder" else "peak"
-        self.analyzer = RepCounter(exercise.counting, exercise.shape, side_at) if exercise.kind == "reps" \
-            else HoldTimer(exercise.counting)
+        required = frozenset(c.id for c in exercise.checks if c.required)
+        self.analyzer = RepCounter(exercise.counting, exercise.shape, side_at, required) \
+            if exercise.kind == "reps" else HoldTimer(exercise.counting)
+        self._segment_since, self._segment_told = None, False  # the segment condition: since when, and told
         # Per side, the signal of each phase (the exercise's own where a phase has none).
         left = tuple(ph.signal or exercise.signal for ph in exercise.phases)
         self._signals = {"left": left, "right": tuple(s.mirrored() for s in left)} \
@@ -65,7 +70,7 @@ class Engine:
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
         m = self._measure(t_s, world, values)
-        return Step(smoothed, m, tuple(self.analyzer.update(m)))
+        return Step(smoothed, m, tuple(self.analyzer.update(m) + self._segment(t_s, world)))
 
     def _values(self, t_s: float, image: np.ndarray, world: np.ndarray) -> dict:
         """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
@@ -84,6 +89,10 @@ class Engine:
         return values
 
     def _measure(self, t_s: float, world: np.ndarray, values: dict) -> Measurement:
+        if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
+            v = values[None]
+            side = "left" if v[0] >= 0 else "right"
+            return self._measurement(t_s, world, self._progress(tuple(map(abs, v))), v[0], side, None)
         progress = {side: self._progress(v) for side, v in values.items()}
         side = max(progress, key=lambda k: abs(progress[k]))  # the side whose signal is further along
         if self.ex.sides == "upper_shoulder":
@@ -91,6 +100,19 @@ class Engine:
             upper = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
             return self._measurement(t_s, world, progress[side], values[side][0], upper, side)
         return self._measurement(t_s, world, progress[side], values[side][0], side, side)
+
+    def _segment(self, t_s: float, world: np.ndarray) -> list[Event]:
+        """A `segment` event once the segment condition (moving the prop) has held for a moment."""
+        if self.ex.segment is None:
+            return []
+        if not self.ex.segment.holds(world):
+            self._segment_since, self._segment_told = None, False
+            return []
+        self._segment_since = t_s if self._segment_since is None else self._segment_since
+        if self._segment_told or t_s - self._segment_since < SEGMENT_HOLD_S:
+            return []
+        self._segment_told = True
+        return [Event("segment", self._segment_since, text=self.ex.segment.cue)]
 
     def _measurement(self, t_s, world, progress, value, side, checks_side) -> Measurement:
         posture = next((c for c in self.ex.posture if not c.holds(world)), None)

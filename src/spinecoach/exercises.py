@@ -30,7 +30,7 @@ def user_dir() -> Path:
     from platformdirs import user_config_dir
 
     return Path(os.environ.get(ENV_USER_DIR) or Path(user_config_dir("spinecoach")) / "exercises")
-SIDE_MODES = ("none", "mirror", "upper_shoulder")
+SIDE_MODES = ("none", "mirror", "upper_shoulder", "sign")
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Condition:
     max: float
     cue: str = ""
     id: str = ""  # stable name of a form check (results are keyed by it, not by the cue sentence)
+    required: bool = False  # a check a rep must pass at some moment to count (else it is incomplete)
 
     def holds(self, world) -> bool:
         return self.min <= self.signal.compute(world) <= self.max
@@ -100,11 +101,14 @@ class Exercise:
     counting: Counting
     posture: tuple[Condition, ...]  # the exercise's position, checked on every frame
     sides: str  # "none"; "mirror": the signal is for the left side, the right is mirrored, the side of a
-    # rep is the one further along at its peak; "upper_shoulder": the side on top before the rep
+    # rep is the one further along at its peak; "upper_shoulder": the side on top before the rep;
+    # "sign": the signal is signed, positive toward the person's left (a rotation to either side)
     target: tuple[float, float]  # reps (per side where sides apply) or hold seconds: (low, high)
     checks: tuple[Condition, ...]
     source: Path
     version: str = ""  # the file's own `version`, for records of what was measured with what
+    segment: Condition | None = None  # while this holds the body is moving its prop (the roller to
+    # the next vertebra): the reps after it form a new segment
 
 
 class _Reader:
@@ -171,7 +175,7 @@ def _signal(r: _Reader) -> Signal:
         except (KeyError, TypeError):
             r.fail("points", f"names an unknown landmark {name!r}")
     need = {"joint_angle": (3, 0), "elevation": (2, 0), "tilt": (2, 0), "relative_elevation": (2, 2), "line_angle": (2, 2),
-            "axis_angle": (2, 2)}[kind]
+            "axis_angle": (2, 2), "twist": (2, 2), "side_bend": (2, 2), "distance_ratio": (2, 2)}[kind]
     if (len(points), len(reference)) != need:
         r.fail("points", f"of a {kind} signal take {need[0]} points and {need[1]} reference points")
     return Signal(kind, points, reference, r.choice("either_side", ("", "max", "min"), ""))
@@ -180,7 +184,7 @@ def _signal(r: _Reader) -> Signal:
 def _condition(r: _Reader, cue_needed: bool = False) -> Condition:
     cue = r.get("cue", str, ...) if cue_needed else r.get("cue", str, "")
     c = Condition(_signal(r.table("signal")), r.get("min", float, -1e9), r.get("max", float, 1e9), cue,
-                  r.get("id", str, "") or _slug(cue))
+                  r.get("id", str, "") or _slug(cue), r.get("required", bool, False) if cue_needed else False)
     if c.min > c.max:
         r.fail("min", f"({c.min:g}) is above max ({c.max:g})")
     return c
@@ -215,13 +219,36 @@ def _counting(r: _Reader, kind: str) -> Counting:
     return counting
 
 
-def load(path: Path) -> Exercise:
+def _read(path: Path) -> dict:
     try:
-        data = tomllib.loads(Path(path).read_text())
+        return tomllib.loads(Path(path).read_text())
     except OSError as e:
         raise ExerciseError(f"cannot read {path}: {e.strerror}") from e
     except tomllib.TOMLDecodeError as e:
         raise ExerciseError(f"{path}: not valid TOML ({e})") from e
+
+
+def _merged(data: dict, path: Path, seen: tuple = ()) -> dict:
+    """A file with `base = "other"` is that exercise's file with this one's keys on top (tables
+    merged key by key, lists and values replaced): variants share one definition, not copies."""
+    if "base" not in data:
+        return data
+    name = data["base"]
+    base_path = _find(name, [Path(path).parent] + search_path()) if isinstance(name, str) else None
+    if base_path is None or name in seen:
+        raise ExerciseError(f"{path}: base names {name!r}, which is not an exercise file"
+                            + (" (a loop)" if name in seen else ""))
+    out = _merged(_read(base_path), base_path, seen + (name,))
+    for key, value in data.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = {**out[key], **value}
+        elif key != "base":
+            out[key] = value
+    return out
+
+
+def load(path: Path) -> Exercise:
+    data = _merged(_read(path), Path(path))
     r = _Reader(data, Path(path))
     kind = r.choice("kind", ("reps", "hold"))
     phases = []
@@ -255,6 +282,7 @@ def load(path: Path) -> Exercise:
         target=(float(target[0]), float(target[1])),
         checks=tuple(_condition(t, cue_needed=True) for t in r.tables("checks")),
         source=Path(path), version=str(r.get("version", (str, int), "")),
+        segment=_condition(r.table("segment")) if "segment" in r.data else None,
     )
     r.check_unknown()
     return ex

@@ -10,7 +10,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from spinecoach.analyzers import LONG_HOLD_S, HoldTimer, RepCounter
+from spinecoach.analyzers import HOLD_NOTES, HoldTimer, RepCounter
 from spinecoach.engine import Step
 from spinecoach.exercises import Exercise
 
@@ -139,8 +139,9 @@ class Overlay:
         tw, th = text_size(s, 1.7 * u, max(2, int(4 * u)))
         _text(img, s, (c[0] - tw // 2, c[1] + th // 2), 1.7 * u, WHITE, max(2, int(4 * u)))
         _text(img, f"hold {int(target)} s", (c[0] + r + int(12 * u), c[1] + int(10 * u)), 0.75 * u)
-        if elapsed_s > LONG_HOLD_S:
-            _text(img, "Over 60 s: no extra gain, you can stop", (int(16 * u), c[1] + r + int(34 * u)), 0.65 * u, AMBER)
+        note = next((text for limit, text in reversed(HOLD_NOTES) if elapsed_s > limit), "")
+        if note:
+            _text(img, f"{note}: you can stop", (int(16 * u), c[1] + r + int(34 * u)), 0.65 * u, AMBER)
 
     def _bar(self, img, progress, u):
         """Where the body is between the start position (bottom) and the end of the range (top)."""

@@ -30,6 +30,7 @@ class Step:
     sides: tuple[str, ...]  # () where sides do not apply
     rest_s: float
     variant: str = ""  # e.g. "side_bend": a second version of a step, for the exercise to read
+    segments: int = 0  # reps are per segment (the roller's position), at least this many segments
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,11 @@ def parse(text: str, path: Path, known: list[str] | None = None) -> Routine:
         sides = tuple(s.get("sides", list, []))
         if not set(sides) <= {"left", "right"}:
             s.fail("sides", "may only list left and right")
+        segments = s.get("segments", int, 0)
+        if segments and not reps:
+            s.fail("segments", "needs reps (per segment)")
         steps.append(Step(name, s.get("title", str, ""), reps, hold, sides, s.get("rest_s", float, 0.0),
-                          s.get("variant", str, "")))
+                          s.get("variant", str, ""), segments))
     if not steps:
         r.fail("steps", "must list at least one step")
     routine = Routine(r.get("name", str), r.get("title", str), r.get("description", str, ""), tuple(steps))
@@ -95,6 +99,9 @@ class StepProgress:
         if self.step.hold_s:
             return any(h.duration_s >= self.step.hold_s for s in sessions for h in s.holds())
         reps = [r for s in sessions for r in s.reps()]
+        if self.step.segments:
+            full = [g for s in sessions for g in (s.segments() or []) if g["reps"] >= self.step.reps]
+            return len(full) >= self.step.segments
         if self.step.sides:
             return all(sum(r.side == side for r in reps) >= self.step.reps for side in self.step.sides)
         return len(reps) >= self.step.reps
@@ -112,6 +119,9 @@ class StepProgress:
         d = {"exercise": self.step.exercise, "title": self.step.title or self.step.exercise,
              "target": {"reps": self.step.reps, "sides": list(self.step.sides)} if self.step.reps
              else {"hold_s": self.step.hold_s}, "met": self.met(), "skipped": self.skipped}
+        if self.step.segments:
+            d["target"]["segments"] = self.step.segments
+            d["reps_by_segment"] = [g["reps"] for s in self.sessions for g in (s.segments() or [])]
         if self.step.reps:
             d["reps"] = len(reps)
             d["reps_by_side"] = {side: sum(r.side == side for r in reps) for side in self.step.sides} or None

@@ -206,6 +206,22 @@ class Session:
     def holds(self):
         return [e.hold for e in self._since_reset() if e.kind == "hold_ended"]
 
+    def segments(self) -> list[dict] | None:
+        """Reps grouped by where the prop was (a `segment` event: the roller moved to the next
+        vertebra); None for exercises without segments."""
+        if self.exercise.segment is None:
+            return None
+        out = [{"start_s": None, "end_s": None, "reps": 0}]
+        for e in self._since_reset():
+            if e.kind == "segment" and out[-1]["reps"]:
+                out.append({"start_s": None, "end_s": None, "reps": 0})
+            elif e.kind == "rep":
+                seg = out[-1]
+                seg["start_s"] = round(e.rep.start_s, 3) if seg["start_s"] is None else seg["start_s"]
+                seg["end_s"] = round(e.rep.end_s, 3)
+                seg["reps"] += 1
+        return [seg for seg in out if seg["reps"]]
+
     def summary(self) -> dict:
         ex = self.exercise
         reps = self.reps()
@@ -236,6 +252,8 @@ class Session:
             "rep_count_by_side": by_side,
             "reps": [rep_dict(r, ids) for r in reps],
             "partial_reps": [rep_dict(r, ids) for r in self.reps("partial_rep")],
+            "incomplete_reps": [rep_dict(r, ids) for r in self.reps("incomplete_rep")],
+            "segments": self.segments(),
             "holds": [h.to_dict() for h in self.holds()],
             "checks": self._check_rates(reps),
             "pauses": self._pauses(),

@@ -22,7 +22,8 @@ INDEX = {name: i for i, name in enumerate(LANDMARKS)}
 # Midpoints of left/right pairs, usable wherever a landmark name is.
 MIDPOINTS = {f"mid_{part}": (INDEX[f"left_{part}"], INDEX[f"right_{part}"])
              for part in ("shoulder", "hip", "ear", "knee", "ankle", "wrist", "elbow")}
-SIGNAL_TYPES = ("joint_angle", "elevation", "tilt", "relative_elevation", "line_angle", "axis_angle")
+SIGNAL_TYPES = ("joint_angle", "elevation", "tilt", "relative_elevation", "line_angle", "axis_angle", "twist",
+                "side_bend", "distance_ratio")
 
 
 def mirror(name: str) -> str:
@@ -67,7 +68,13 @@ class Signal:
     relative_elevation: elevation of points[0] -> points[1] minus that of reference[0] -> reference[1];
     line_angle: angle between the directions points[0]->points[1] and reference[0]->reference[1];
     axis_angle: the same between undirected lines (0..90): unchanged when MediaPipe swaps the
-    left/right labels of one pair, as it often does with side-lying bodies.
+    left/right labels of one pair, as it often does with side-lying bodies;
+    twist: signed turn of points[0]->points[1] against reference[0]->reference[1] about the vertical,
+    seen from above (the shoulder line against the hip line: positive turns the chest to its left);
+    side_bend: signed lean of points[0]->points[1] from the vertical toward reference[0]->reference[1]
+    (the trunk leaning toward the left shoulder's side is positive with reference = right -> left shoulder);
+    distance_ratio: |points[0] - points[1]| / |reference[0] - reference[1]| in percent (knees apart
+    against hip width).
     """
 
     type: str
@@ -107,6 +114,16 @@ class Signal:
         if self.type == "axis_angle":
             a = _angle(p[1] - p[0], r[1] - r[0])
             return min(a, 180.0 - a)
+        if self.type == "twist":
+            u, v = p[1] - p[0], r[1] - r[0]
+            # World x is the image's right, z its depth, y down: the horizontal plane is (x, z).
+            return math.degrees(math.atan2(float(u[2] * v[0] - u[0] * v[2]), float(u[0] * v[0] + u[2] * v[2])))
+        if self.type == "side_bend":
+            trunk, across = p[1] - p[0], r[1] - r[0]
+            lean = float(trunk @ across) / (float(np.linalg.norm(across)) + 1e-12)
+            return math.degrees(math.atan2(lean, -float(trunk[1])))
+        if self.type == "distance_ratio":
+            return 100.0 * float(np.linalg.norm(p[1] - p[0])) / (float(np.linalg.norm(r[1] - r[0])) + 1e-12)
         raise ValueError(f"unknown signal type {self.type!r}")
 
 
