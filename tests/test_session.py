@@ -136,3 +136,13 @@ def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, 
     assert live["model"]["variant"] and len(live["model"]["sha256"]) == 64 and live["source"].endswith("cobra_side.mp4")
     steps = json.loads((tmp_path / "r.json").read_text())["steps"]
     assert steps[0]["sessions"][0]["mode"] == "routine" and steps[0]["sessions"][0]["reps"]
+
+
+def test_every_signal_type_has_a_description():
+    from spinecoach.session import describe_signal
+    from spinecoach.signals import SIGNAL_TYPES, Signal
+
+    for kind in SIGNAL_TYPES:
+        n = 3 if kind == "joint_angle" else 2
+        ref = () if kind in ("joint_angle", "elevation", "tilt") else ("left_hip", "right_hip")
+        assert describe_signal(Signal(kind, ("left_shoulder", "right_shoulder", "left_elbow")[:n], ref))

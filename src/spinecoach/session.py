@@ -87,6 +87,9 @@ def describe_signal(s: Signal) -> str:
         "relative_elevation": lambda: f"elevation of {_line(*p)} relative to {_line(*r)}",
         "line_angle": lambda: f"angle between {_line(*p)} and {_line(*r)}",
         "axis_angle": lambda: f"angle between the {_line(*p)} and the {_line(*r)}",
+        "twist": lambda: f"turn of the {_line(*p)} against the {_line(*r)} about the vertical",
+        "side_bend": lambda: f"sideways lean of {_line(*p)} from the vertical",
+        "distance_ratio": lambda: f"{_line(*p)} distance against the {_line(*r)}, percent",
     }[s.type]()
 
 
