@@ -147,7 +147,7 @@ def test_history_lists_runs_with_dose_and_target(capsys):
     lines = out.splitlines()
     assert code == 0 and len([x for x in lines if x[:4].strip().isdigit()]) == 3
     assert any("Cat-cow" in x and "5 reps" in x and "5-10 reps ✓" in x for x in lines)
-    assert any("thoracic_mobility" in x and "2 steps, 1 sets met" in x for x in lines)
+    assert any("thoracic_mobility" in x and "1 of 2 steps met" in x for x in lines)
     assert any("Open book" in x and "L 8 R 5" in x and "8 reps per side ✗" in x for x in lines)
     assert any("Cobra" in x and "holds 17 s" in x and "15 s ✓" in x for x in lines)
     code, out, _ = run(capsys, "history", "--exercise", "cobra")

@@ -53,6 +53,18 @@ def _met(s: dict) -> str:
     return MARK[target_met(t, s["reps"], s["by_side"], s["holds_s"])] if t else ""
 
 
+def by_step(sessions) -> list[dict]:
+    """A routine's sessions summed per step (one step may take two recordings, one per side)."""
+    steps: dict = {}
+    for s in sessions:
+        d = steps.setdefault(s["step"], {**s, "reps": 0, "by_side": {}, "holds_s": []})
+        d["reps"] += s["reps"]
+        d["holds_s"] = d["holds_s"] + s["holds_s"]
+        for side, n in s["by_side"].items():
+            d["by_side"][side] = d["by_side"].get(side, 0) + n
+    return list(steps.values())
+
+
 def table(runs) -> str:
     """One line per run (a routine's steps indented under it), oldest first."""
     if not runs:
@@ -62,11 +74,11 @@ def table(runs) -> str:
         when = datetime.fromisoformat(run.started_at).strftime("%Y-%m-%d %H:%M")
         state = "  (interrupted)" if run.interrupted or run.ended_at is None else ""
         if run.mode == "routine":
-            met = sum(_met(s) == MARK[True] for s in run.sessions)
-            steps = len({s["step"] for s in run.sessions})
+            steps = by_step(run.sessions)
+            met = sum(_met(s) == MARK[True] for s in steps)
             lines.append(f"{run.id:>4}  {when:16}  {run.mode:7}  {run.routine or '':20}  "
-                         f"{steps} steps, {met} sets met{state}")
-            for s in run.sessions:
+                         f"{met} of {len(steps)} steps met{state}")
+            for s in steps:
                 lines.append(f"{'':4}  {'':16}  {'':7}  {(s['step'] or 0) + 1}. {_title(s['exercise']):17}  "
                              f"{dose_text(s):16}  {target_text(s['target'])} {_met(s)}")
             continue
