@@ -109,12 +109,12 @@ def test_a_reset_keeps_the_reps_but_not_in_the_count(tmp_path):
     with Store(tmp_path / "h.sqlite3") as store:
         rec = RunRecorder(store, "live", s.model)
         sink = rec.sink(s)
-        for e in [rep(1.0), rep(4.0), Event("reset", 5.0), rep(7.0)]:
+        for e in [rep(1.0), rep(4.0), Event("reset", 5.0), rep(7.0), rep(9.0, partial=True)]:
             sink(e)
             s.add([e], None)
         rec.end_session(s)
         rec.close()
-        assert [r[0] for r in store.conn.execute("SELECT counted FROM reps ORDER BY id")] == [0, 0, 1]
+        assert [r[0] for r in store.conn.execute("SELECT counted FROM reps ORDER BY id")] == [0, 0, 1, 0]
         assert store.runs()[0].sessions[0]["reps"] == 1
         ((_, (record,)),) = store.records()
     assert record["rep_count"] == 1 and len(record["resets"][0]["reps"]) == 2
@@ -224,7 +224,7 @@ def test_a_live_session_killed_mid_set_keeps_every_rep_counted(tmp_path):
     assert 3 <= len(logged) < 6  # cat_cow_side holds 6 reps: killed mid-set
     with Store(db) as store:  # opens: the WAL is recovered
         stored = [(round(a, 3), round(b, 3)) for a, b in
-                  store.conn.execute("SELECT start_s, end_s FROM reps WHERE NOT partial ORDER BY id")]
+                  store.conn.execute("SELECT start_s, end_s FROM reps WHERE counted ORDER BY id")]
         ((run_, (rec,)),) = store.records()
     assert set(logged) <= set(stored)  # every rep the log showed is in the database
     assert len(stored) <= len(logged) + 1  # at most one saved between its commit and its log line

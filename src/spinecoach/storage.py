@@ -64,7 +64,8 @@ MIGRATIONS = (
     );
     CREATE INDEX events_session ON events(session_id);
     """,
-    # 2: the reset key keeps the reps before it (counted = 0); the session's JSON record and its
+    # 2: counted = 0 for reps that do not count: partial or incomplete, or before a reset (the reset
+    # key keeps them in the record); the session's JSON record and its
     # target, written when it ends (the report reads them); the run's end state; date index.
     """
     ALTER TABLE reps ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
@@ -187,9 +188,9 @@ class Store:
         if e.rep is not None:
             r = e.rep
             c.execute("INSERT INTO reps (session_id, start_s, end_s, side, rom_deg, peak_progress, partial, held_s, "
-                      "checks) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "checks, counted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                       (session_id, r.start_s, r.end_s, r.side, r.rom_deg, r.peak_progress, r.partial, r.held_s,
-                       json.dumps(r.checks)))
+                       json.dumps(r.checks), e.kind == "rep"))
         if e.hold is not None:
             h = e.hold
             c.execute("INSERT INTO holds (session_id, start_s, end_s, stillness_deg, level_deg) VALUES (?, ?, ?, ?, ?)",
@@ -236,8 +237,8 @@ class Store:
 
     def _session_rows(self, run_id: int):
         for s in self.conn.execute("SELECT * FROM sessions WHERE run_id = ? ORDER BY id", (run_id,)):
-            reps = self.conn.execute("SELECT side, COUNT(*) n FROM reps WHERE session_id = ? AND counted AND NOT partial "
-                                     "GROUP BY side", (s["id"],)).fetchall()
+            reps = self.conn.execute("SELECT side, COUNT(*) n FROM reps WHERE session_id = ? AND counted GROUP BY side",
+                                     (s["id"],)).fetchall()
             holds = [h[0] for h in self.conn.execute("SELECT end_s - start_s FROM holds WHERE session_id = ? ORDER BY id",
                                                      (s["id"],))]
             yield {"id": s["id"], "step": s["step"], "exercise": s["exercise"], "kind": s["kind"],
