@@ -168,6 +168,8 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
         for name, spec in specs.items():
             if name != clip.exercise and clip.source == "real-replay":
                 continue  # the replays' cross analyses say nothing the originals do not
+            if name != clip.exercise and _variants(name, clip.exercise):
+                continue  # a variant of the same exercise (child's pose on a roller) is not a false count
             summary = app.analyze_track(clip.track, spec).summary()
             if name == clip.exercise:
                 own.append({"source": clip.source, "clip": clip.name, "exercise": name, "view": clip.view,
@@ -178,6 +180,18 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
         if progress:
             progress(1)
     return own, cross
+
+
+def _variants(a: str, b: str) -> bool:
+    """Whether one exercise file extends the other (`base`): the same movement, told apart by a prop
+    MediaPipe cannot see."""
+    from spinecoach import exercises
+
+    def base(name):
+        path = exercises._find(name, exercises.search_path())
+        return exercises._read(path).get("base") if path else None
+
+    return base(a) == b or base(b) == a
 
 
 def table(own: list[dict], cross: list[dict]) -> dict:
