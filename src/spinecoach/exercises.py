@@ -80,7 +80,7 @@ class Counting:
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
     exit: float = 0.4  # below this the hold is over (hysteresis against wobble)
-    level_share: float = 0.9  # the held stretch: where progress is within this share of its own held level
+    level_share: float = 0.95  # the held stretch: where progress is within this share of its own held level
     min_hold_s: float = 2.0  # shorter stays at the held level are passing through, not holding
     together: str = "min"  # how the phases of a one-movement rep combine: min (all must move: bird dog's arm
     # and leg), mean, max (any one suffices)
