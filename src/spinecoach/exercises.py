@@ -81,6 +81,8 @@ class Counting:
     enter: float = 0.7  # progress at which the body is in the held position
     exit: float = 0.4  # below this the hold is over (hysteresis against wobble)
     level_share: float = 0.95  # the held stretch: where progress is within this share of its own held level
+    # (lower: a slow arrival counts as holding; 1: only the frames at the median level). 0.95 chosen on
+    # the tune split's cobra holds (0.9 left their ends 0.3 s later)
     min_hold_s: float = 2.0  # shorter stays at the held level are passing through, not holding
     together: str = "min"  # how the phases of a one-movement rep combine: min (all must move: bird dog's arm
     # and leg), mean, max (any one suffices)
