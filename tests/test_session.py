@@ -146,3 +146,26 @@ def test_every_signal_type_has_a_description():
         n = 3 if kind == "joint_angle" else 2
         ref = () if kind in ("joint_angle", "elevation", "tilt") else ("left_hip", "right_hip")
         assert describe_signal(Signal(kind, ("left_shoulder", "right_shoulder", "left_elbow")[:n], ref))
+
+
+@pytest.mark.slow
+def test_pause_and_reset_keys_are_in_every_output(tmp_path):
+    """Space and `r` in the live window: the JSON, the event log and the history all keep them."""
+    from spinecoach.storage import Store
+
+    keys = {150: "pause", 200: "pause", 420: "reset", 700: "quit"}  # frames shown; reps end near 5 s and 11 s
+    with Store() as store:
+        session, _ = app.run_live("cat_cow", SAMPLES / "cat_cow_side.mp4", window=NoWindow(keys), paced=False,
+                                  json_out=tmp_path / "s.json", events=tmp_path / "e.jsonl", store=store)
+        counted = [r[0] for r in store.conn.execute("SELECT counted FROM reps WHERE NOT partial ORDER BY id")]
+    rec = json.loads((tmp_path / "s.json").read_text())
+    validator().validate(rec)
+    user = [p for p in rec["pauses"] if p["cause"] == "user"]
+    assert len(user) == 1 and 4.0 < user[0]["start_s"] < user[0]["end_s"] < 8.0  # frames 150-200 at 30 fps
+    (reset,) = rec["resets"]
+    assert 13.0 < reset["t_s"] < 15.0 and len(reset["reps"]) == 2  # the two reps before `r` are kept
+    assert rec["rep_count"] == len(rec["reps"]) == len(session.reps()) >= 1
+    assert all(r["start_s"] > reset["t_s"] for r in rec["reps"])
+    logged = [json.loads(x)["event"] for x in (tmp_path / "e.jsonl").read_text().splitlines()]
+    assert logged.count("user_paused") == logged.count("user_resumed") == logged.count("reset") == 1
+    assert counted == [0, 0] + [1] * rec["rep_count"]

@@ -83,10 +83,10 @@ class Coach:
         a = self.engine.analyzer
         return a.progress >= 0.5 or getattr(a, "holding", False)
 
-    def pause(self, paused: bool) -> None:
-        """The pause key, in the record like any other event."""
-        self._emit([Event("user_paused" if paused else "user_resumed", self.step.measurement.t_s if self.step else 0.0)],
-                   None)
+    def pause(self, paused: bool, t_s: float) -> None:
+        """The pause key, in the record like any other event (at the frame's time: while paused no
+        result moves the clock on)."""
+        self._emit([Event("user_paused" if paused else "user_resumed", t_s)], None)
 
     def _emit(self, events, found, step=None):
         events = list(events)
@@ -154,7 +154,7 @@ def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str 
                 break
             if key == "pause":
                 paused = not paused
-                coach.pause(paused)
+                coach.pause(paused, frame.timestamp_ms / 1000.0)
             elif key == "reset":
                 coach.reset()
         else:
