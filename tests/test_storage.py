@@ -172,6 +172,8 @@ def test_history_exports_csv_and_json(capsys, tmp_path):
     for r in records:
         check.validate(r)
     assert [r["run_id"] for r in records] == [1, 2, 2, 3]
+    code, out, _ = run(capsys, "history", "export", "--csv", "--exercise", "cobra")
+    assert [r["run_id"] for r in csv.DictReader(io.StringIO(out))] == ["2", "3"]  # the routine's cobra step only
 
 
 def test_history_mistakes_are_one_line(capsys):

@@ -254,6 +254,8 @@ class Store:
         for run in self.runs(exercise, since, run_ids):
             recs = []
             for row in self.conn.execute("SELECT * FROM sessions WHERE run_id = ? ORDER BY id", (run.id,)):
+                if exercise and row["exercise"] != exercise:
+                    continue  # a routine's other steps
                 rec = json.loads(row["record"]) if row["record"] else self._rebuild(row, run)
                 if rec is not None:
                     rec["run_id"], rec["step"] = run.id, row["step"]
