@@ -19,7 +19,7 @@ from pathlib import Path
 
 from spinecoach.errors import SpinecoachError
 from spinecoach.events import Event
-from spinecoach.session import Session, app_version, iso, now, target_of
+from spinecoach.session import Session, app_version, file_version, iso, now, target_of
 
 ENV_DB = "SPINECOACH_DB"
 
@@ -169,8 +169,6 @@ class Store:
 
     def begin_session(self, run_id: int, session: Session, step: int | None = None,
                       target: dict | None = None) -> int:
-        from spinecoach.session import file_version
-
         ex = session.exercise
         with self._tx() as c:
             return c.execute("INSERT INTO sessions (run_id, step, exercise, exercise_version, kind, source, "
@@ -239,8 +237,10 @@ class Store:
         for s in self.conn.execute("SELECT * FROM sessions WHERE run_id = ? ORDER BY id", (run_id,)):
             reps = self.conn.execute("SELECT side, COUNT(*) n FROM reps WHERE session_id = ? AND counted GROUP BY side",
                                      (s["id"],)).fetchall()
-            holds = [h[0] for h in self.conn.execute("SELECT end_s - start_s FROM holds WHERE session_id = ? ORDER BY id",
-                                                     (s["id"],))]
+            # Holds since the last reset, like the reps.
+            holds = [h[0] for h in self.conn.execute(
+                "SELECT end_s - start_s FROM holds WHERE session_id = ? AND end_s > (SELECT COALESCE(MAX(t_s), -1) "
+                "FROM events WHERE session_id = ? AND kind = 'reset') ORDER BY id", (s["id"], s["id"]))]
             yield {"id": s["id"], "step": s["step"], "exercise": s["exercise"], "kind": s["kind"],
                    "source": s["source"], "target": json.loads(s["target"]) if s["target"] else None,
                    "reps": sum(r["n"] for r in reps), "by_side": {r["side"]: r["n"] for r in reps if r["side"]},
