@@ -31,7 +31,7 @@ def truth(video: Path) -> dict:
 
 @pytest.fixture(scope="session")
 def model():
-    from spinecoach import models
+    from spinecoach.pose import models
 
     return models.resolve(None)  # fetches and verifies the default model on first use
 
@@ -39,6 +39,6 @@ def model():
 @pytest.fixture(scope="session")
 def tracks(model):
     """Every sample clip's landmark track, from one real MediaPipe run each (cached across runs)."""
-    from spinecoach.track import cached_extract
+    from spinecoach.pose.track import cached_extract
 
     return {v.stem: cached_extract(v, model)[0] for v in sample_clips()}

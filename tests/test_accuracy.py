@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spinecoach import accuracy, exercises
-from spinecoach.track import LandmarkTrack
+from spinecoach.dev import accuracy
+from spinecoach.exercises import spec as exercises
+from spinecoach.pose.track import LandmarkTrack
 
 FIGURES = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.json"
 TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3}

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from spinecoach.analyzers import HoldTimer, Measurement, RepCounter
-from spinecoach.exercises import Counting
+from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
+from spinecoach.exercises.spec import Counting
 from spinecoach.synth.kinematics import keyframe_curve
 
 COUNTING = Counting()

@@ -9,7 +9,9 @@ import zipfile
 import pytest
 from conftest import SAMPLES
 
-from spinecoach import cli, exercises, models
+from spinecoach import cli
+from spinecoach.exercises import spec as exercises
+from spinecoach.pose import models
 from spinecoach.errors import ExerciseError
 
 CLIP = SAMPLES / "cat_cow_side.mp4"  # 30 fps, 640x480, a person on all fours from the side

@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SAMPLES, truth
 
-from spinecoach import app, cli, models, pose
-from spinecoach.source import Closing
-from spinecoach.track import LandmarkTrack
+from spinecoach import cli
+from spinecoach.app import usecases as app
+from spinecoach.pose import models
+from spinecoach.pose import landmarker as pose
+from spinecoach.io.source import Closing
+from spinecoach.pose.track import LandmarkTrack
 from spinecoach.types import PoseFrame
 
 
@@ -264,7 +267,7 @@ class _CtrlC:
         self.at = at
 
     def __call__(self, source, camera, paced=True):
-        from spinecoach.source import VideoSource
+        from spinecoach.io.source import VideoSource
 
         at = self.at
 

@@ -1,7 +1,7 @@
 import numpy as np
 
-from spinecoach.coaching import CueLimiter, camera_advice
-from spinecoach.signals import INDEX
+from spinecoach.analysis.coaching import CueLimiter, camera_advice
+from spinecoach.analysis.signals import INDEX
 
 
 def side_on_body():

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from spinecoach import exercises
+from spinecoach.exercises import spec as exercises
 from spinecoach.errors import ExerciseError
 
 NAMES = ["bird_dog", "cat_cow", "childs_pose", "childs_pose_reach", "cobra", "kneeling_lat_stretch", "open_book",

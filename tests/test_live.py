@@ -10,10 +10,11 @@ import time
 import pytest
 from conftest import SAMPLES, truth
 
-from spinecoach import app, exercises
-from spinecoach.display import NoWindow
+from spinecoach.app import usecases as app
+from spinecoach.exercises import spec as exercises
+from spinecoach.io.display import NoWindow
 from spinecoach.errors import Interrupted
-from spinecoach.source import VideoSource
+from spinecoach.io.source import VideoSource
 
 pytestmark = pytest.mark.slow  # MediaPipe on the sample videos
 

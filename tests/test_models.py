@@ -2,7 +2,7 @@ import hashlib
 
 import pytest
 
-from spinecoach import models
+from spinecoach.pose import models
 from spinecoach.errors import ModelError
 
 GOOD = b"PK\x05\x06" + b"\x00" * 18  # an empty zip archive stands in for a .task bundle

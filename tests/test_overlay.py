@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from spinecoach import exercises
-from spinecoach.analyzers import Measurement
-from spinecoach.engine import Engine, Step
-from spinecoach.overlay import Overlay, card
+from spinecoach.exercises import spec as exercises
+from spinecoach.analysis.analyzers import Measurement
+from spinecoach.analysis.engine import Engine, Step
+from spinecoach.render.overlay import Overlay, card
 from spinecoach.types import PoseFrame
 
 LONG_CUE = "Reach your arm out level with your shoulder and keep your back flat as a table"
@@ -52,7 +52,7 @@ def test_cards_wrap_long_text_inside_the_frame():
 @pytest.mark.parametrize("scale,thick", [(0.55, 1), (0.85, 2), (1.6, 3)])
 def test_outline_surrounds_the_text_evenly(scale, thick):
     """The dark outline is as wide on the right as on the left (OpenCV 5 spaces glyphs by thickness)."""
-    from spinecoach.overlay import _text
+    from spinecoach.render.overlay import _text
 
     img = np.full((120, 900, 3), 128, np.uint8)
     w, h = _text(img, "34 fps  40 ms  model full", (20, 80), scale, (255, 255, 255), thick)

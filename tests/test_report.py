@@ -10,8 +10,9 @@ import pytest
 from conftest import SAMPLES
 from make_sessions import hold, rep, session, validator
 
-from spinecoach import cli, report
-from spinecoach.storage import Store
+from spinecoach import cli
+from spinecoach.render import report
+from spinecoach.session.storage import Store
 
 needs_chromium = pytest.mark.skipif(report.find_browser() is None,
                                     reason="needs Chromium (Debian: apt-get install chromium)")

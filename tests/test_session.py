@@ -7,11 +7,13 @@ import pytest
 from conftest import SAMPLES
 from make_sessions import hold, rep, session, validator
 
-from spinecoach import app, exercises, routine
-from spinecoach.display import NoWindow
-from spinecoach.events import Event, Hold
-from spinecoach.routine import StepProgress
-from spinecoach.session import SCHEMA_VERSION, check_id, routine_record, step_records
+from spinecoach.app import usecases as app
+from spinecoach.exercises import spec as exercises
+from spinecoach.exercises import routine
+from spinecoach.io.display import NoWindow
+from spinecoach.session.events import Event, Hold
+from spinecoach.exercises.routine import StepProgress
+from spinecoach.session.record import SCHEMA_VERSION, check_id, routine_record, step_records
 
 
 def test_a_record_has_times_units_versions_and_validates():
@@ -139,8 +141,8 @@ def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, 
 
 
 def test_every_signal_type_has_a_description():
-    from spinecoach.session import describe_signal
-    from spinecoach.signals import SIGNAL_TYPES, Signal
+    from spinecoach.session.record import describe_signal
+    from spinecoach.analysis.signals import SIGNAL_TYPES, Signal
 
     for kind in SIGNAL_TYPES:
         n = 3 if kind == "joint_angle" else 2
@@ -151,7 +153,7 @@ def test_every_signal_type_has_a_description():
 @pytest.mark.slow
 def test_pause_and_reset_keys_are_in_every_output(tmp_path):
     """Space and `r` in the live window: the JSON, the event log and the history all keep them."""
-    from spinecoach.storage import Store
+    from spinecoach.session.storage import Store
 
     keys = {150: "pause", 200: "pause", 420: "reset", 700: "quit"}  # frames shown; reps end near 5 s and 11 s
     with Store() as store:

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from spinecoach.signals import INDEX, NoFilter, OneEuroFilter, Signal, mirror, unreliable
+from spinecoach.analysis.signals import INDEX, NoFilter, OneEuroFilter, Signal, mirror, unreliable
 
 
 def pose(**points):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from spinecoach.errors import CameraError, VideoError
-from spinecoach.source import CameraSource, RealtimeSource, VideoSource
+from spinecoach.io.source import CameraSource, RealtimeSource, VideoSource
 
 
 def _encode(ffmpeg, path, *args):

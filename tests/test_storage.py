@@ -16,10 +16,11 @@ import pytest
 from conftest import SAMPLES
 from make_sessions import hold, rep, session, validator
 
-from spinecoach import cli, history
-from spinecoach.events import Event
-from spinecoach.session import step_target
-from spinecoach.storage import VERSION, HistoryError, RunRecorder, Store, default_path, migrate
+from spinecoach import cli
+from spinecoach.session import history
+from spinecoach.session.events import Event
+from spinecoach.session.record import step_target
+from spinecoach.session.storage import VERSION, HistoryError, RunRecorder, Store, default_path, migrate
 
 
 def run(capsys, *argv):
@@ -125,7 +126,7 @@ def _fill(store):
     today = datetime.now().astimezone().replace(microsecond=0)
     cat = session("cat_cow", [rep(t) for t in (2, 6, 10, 14, 18)], started=today - timedelta(days=8))
     store.save(cat)
-    from spinecoach import routine
+    from spinecoach.exercises import routine
 
     plan = routine.get("thoracic_mobility")
     rec = RunRecorder(store, "routine", cat.model, plan.name, "1")

@@ -12,7 +12,7 @@ import pytest
 
 from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.multiview import AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, SPLIT_LOOKS, expected_truth, view_of
-from spinecoach.track import LandmarkTrack
+from spinecoach.pose.track import LandmarkTrack
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))

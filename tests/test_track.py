@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from spinecoach.errors import TrackError
-from spinecoach.track import LandmarkTrack
+from spinecoach.pose.track import LandmarkTrack
 from spinecoach.types import PoseFrame
 
 

@@ -9,10 +9,11 @@ import pytest
 from conftest import SAMPLES
 from make_sessions import hold, rep
 
-from spinecoach import cli, voice
-from spinecoach.display import NoWindow
-from spinecoach.events import Event
-from spinecoach.voice import CuePlanner, Dose, Speaker
+from spinecoach import cli
+from spinecoach.render import voice
+from spinecoach.io.display import NoWindow
+from spinecoach.session.events import Event
+from spinecoach.render.voice import CuePlanner, Dose, Speaker
 
 needs_espeak = pytest.mark.skipif(not shutil.which("espeak-ng"),
                                   reason="needs espeak-ng (Debian/Ubuntu: apt-get install espeak-ng)")
@@ -142,7 +143,7 @@ def test_no_audio_device_is_found_without_one(monkeypatch, tmp_path):
 
 def _live(capsys, monkeypatch, *extra):
     """`live` through the CLI, quit after about 12 s of the clip (two reps)."""
-    from spinecoach import display
+    from spinecoach.io import display
 
     monkeypatch.setattr(display, "NoWindow", lambda: NoWindow({380: "quit"}))
     code = cli.main(["live", "--exercise", "cat_cow", "--source", str(SAMPLES / "cat_cow_side.mp4"), "--no-window",

@@ -27,7 +27,7 @@ def _version() -> str:
 
 def _check_outputs(args, *options: str) -> None:
     """Every output file asked for must be writable before any work starts."""
-    from spinecoach.sinks import check_writable
+    from spinecoach.io.sinks import check_writable
 
     for option in options:
         value = getattr(args, option.lstrip("-").replace("-", "_"), None)
@@ -44,7 +44,8 @@ def _progress(total: int | None, desc: str, disable: bool = False):
 
 
 def cmd_pose(args) -> int:
-    from spinecoach import models, track
+    from spinecoach.pose import models
+    from spinecoach.pose import track
 
     _check_outputs(args, "--output")
     total = _frame_count(args.video)  # a bad video fails before any model download
@@ -64,14 +65,15 @@ def cmd_pose(args) -> int:
 
 
 def _frame_count(video) -> int:
-    from spinecoach.source import VideoSource
+    from spinecoach.io.source import VideoSource
 
     with VideoSource(video) as s:
         return s.info.frame_count
 
 
 def cmd_analyze(args) -> int:
-    from spinecoach import app, exercises
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec as exercises
 
     exercises.get(args.exercise)  # a typo in the name fails before any video or model work
     _check_outputs(args, "--json", "--annotated", "--trace")
@@ -112,8 +114,9 @@ def report_text(s: dict) -> str:
 
 
 def cmd_live(args) -> int:
-    from spinecoach import app, exercises
-    from spinecoach.display import NoWindow
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec as exercises
+    from spinecoach.io.display import NoWindow
 
     exercises.get(args.exercise)
     _check_outputs(args, "--record", "--events", "--json")
@@ -139,8 +142,9 @@ def show_live(partial) -> None:
 
 
 def cmd_routine(args) -> int:
-    from spinecoach import app, routine
-    from spinecoach.display import NoWindow
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import routine
+    from spinecoach.io.display import NoWindow
 
     routine.get(args.name)
     _check_outputs(args, "--events", "--json")
@@ -156,7 +160,7 @@ def cmd_routine(args) -> int:
 
 
 def show_routine(partial) -> None:
-    from spinecoach import app
+    from spinecoach.app import usecases as app
 
     for s in partial:
         print(app._summary_line(s))
@@ -166,7 +170,7 @@ def _history(args):
     """The history database (a context manager), or nothing with --no-save."""
     if getattr(args, "no_save", True):
         return nullcontext(None)
-    from spinecoach.storage import Store
+    from spinecoach.session.storage import Store
 
     return Store()
 
@@ -176,14 +180,14 @@ def _voice(args):
     audio device is missing."""
     from functools import partial
 
-    from spinecoach.voice import open_voice
+    from spinecoach.render.voice import open_voice
 
     return partial(open_voice, True) if args.voice else None
 
 
 def cmd_history(args) -> int:
-    from spinecoach import history
-    from spinecoach.storage import Store
+    from spinecoach.session import history
+    from spinecoach.session.storage import Store
 
     since = history.parse_since(args.since)
     if args.action != "export" and (args.as_csv or args.as_json or args.output):
@@ -205,8 +209,9 @@ def cmd_history(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from spinecoach import history, report
-    from spinecoach.storage import Store
+    from spinecoach.session import history
+    from spinecoach.render import report
+    from spinecoach.session.storage import Store
 
     _check_outputs(args, "--output", "--pdf")
     since = history.parse_since(args.since)
@@ -227,7 +232,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from spinecoach import models
+    from spinecoach.pose import models
 
     variants, default = models.load_manifest()
     if args.action == "list":
@@ -252,7 +257,7 @@ def cmd_models(args) -> int:
 
 
 def cmd_samples(args) -> int:
-    from spinecoach.samples import check_dir, contact_sheet
+    from spinecoach.dev.samples import check_dir, contact_sheet
 
     directory = Path(args.directory)
     if args.sheets:
@@ -263,7 +268,7 @@ def cmd_samples(args) -> int:
 
 
 def cmd_bench(args) -> int:
-    from spinecoach import bench
+    from spinecoach.dev import bench
 
     if args.what in ("pipeline", "live"):
         if not args.path:
@@ -272,7 +277,7 @@ def cmd_bench(args) -> int:
     if args.what == "pipeline":
         return bench.pipeline(Path(args.path), args.model, args.runs)
     if args.what == "live":
-        from spinecoach import models
+        from spinecoach.pose import models
 
         variants = (args.model or "full").split(",")
         for variant in variants:  # every model fetched (or refused) before the first run

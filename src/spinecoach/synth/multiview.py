@@ -317,11 +317,11 @@ def render_entry(name: str, renders: str, bench: str, model_variant: str = "full
     into `bench`. Skips a clip whose track and truth exist. Returns a detection summary."""
     import torch
 
-    from spinecoach import models
+    from spinecoach.pose import models
     from spinecoach.synth.body import Performer
     from spinecoach.synth.generate import camera_for, frame_count, poses, render_clip
     from spinecoach.synth.postures import Poser
-    from spinecoach.track import LandmarkTrack, extract
+    from spinecoach.pose.track import LandmarkTrack, extract
 
     torch.set_num_threads(1)  # one thread per clip: the clips run side by side on a shared machine
     entry = BY_NAME[name]
@@ -357,7 +357,7 @@ def render_entry(name: str, renders: str, bench: str, model_variant: str = "full
 def landmark_report(video: Path, rendered: dict, track) -> dict:
     """`spinecoach samples`' figures, plus the 2D error over the size of the body in the image: seen
     end-on the torso is a few pixels long, so an error per torso length says little there."""
-    from spinecoach.samples import CHECKED, _swap, clip_report
+    from spinecoach.dev.samples import CHECKED, _swap, clip_report
 
     report = clip_report(video, rendered, track)
     out = {k: report[k] for k in ("in_view", "detected", "err_as_labelled", "err_best_side", "swapped")}
@@ -376,7 +376,7 @@ def landmark_report(video: Path, rendered: dict, track) -> dict:
 
 def refresh_landmarks(name: str, renders: str, bench: str) -> dict:
     """Re-measure a committed clip's landmark figures from its render (no re-rendering)."""
-    from spinecoach.track import LandmarkTrack
+    from spinecoach.pose.track import LandmarkTrack
 
     entry = BY_NAME[name]
     truth_path = Path(bench) / entry.split / f"{name}.json"
@@ -396,7 +396,7 @@ def summary(gt: dict, track, report) -> dict:
 def detection_table(bench: Path) -> str:
     """Markdown: per committed clip, the share of frames with a pose, the share with the whole body
     in view that have one, and the 2D landmark error (as `spinecoach samples`)."""
-    from spinecoach.track import LandmarkTrack
+    from spinecoach.pose.track import LandmarkTrack
 
     header = ("| clip | exercise | view | variant | frames | pose found | detected in view | 2D error / torso "
               "| 2D error / body | swapped |")

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from spinecoach import exercises
+from spinecoach.exercises import spec as exercises
 from spinecoach.errors import ExerciseError
-from spinecoach.exercises import _Reader, tomllib
-from spinecoach.session import Session
+from spinecoach.exercises.spec import _Reader, tomllib
+from spinecoach.session.record import Session
 
 ROUTINE_DIR = exercises.EXERCISE_DIR / "routines"
 

@@ -5,16 +5,18 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-from spinecoach import exercises, models, track
-from spinecoach.engine import Engine
+from spinecoach.exercises import spec as exercises
+from spinecoach.pose import models
+from spinecoach.pose import track
+from spinecoach.analysis.engine import Engine
 from spinecoach.errors import Interrupted, OutputError, SpinecoachError
-from spinecoach.events import broadcast
-from spinecoach.session import Session, now
+from spinecoach.session.events import broadcast
+from spinecoach.session.record import Session, now
 
 
 def analyze_track(tr: track.LandmarkTrack, exercise: exercises.Exercise, trace: list | None = None) -> Session:
     """Run the exercise engine over a stored landmark track; with `trace`, append a row per frame."""
-    from spinecoach.trace import row
+    from spinecoach.render.trace import row
 
     engine = Engine(exercise)
     session = Session(exercise)
@@ -60,7 +62,7 @@ def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, 
     rows = [] if trace_out else None
     session = analyze_track(tr, exercise, rows).describe("analyze", str(video), model)
     if trace_out:
-        from spinecoach import trace
+        from spinecoach.render import trace
 
         trace.write_csv(rows, trace_out)
         trace.plot(rows, f"{exercise.title}: {video.name}", trace_out.with_suffix(".png"))
@@ -82,7 +84,7 @@ def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, 
 
 def _save_json(path: Path, data, partial) -> None:
     """Write a result; when it cannot be written, the error still carries the result to print."""
-    from spinecoach.sinks import write_json
+    from spinecoach.io.sinks import write_json
 
     try:
         write_json(Path(path), data)
@@ -93,9 +95,9 @@ def _save_json(path: Path, data, partial) -> None:
 
 def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path) -> None:
     """The video with the skeleton, the count and the hold timer drawn on every frame (asked for)."""
-    from spinecoach.overlay import Overlay
-    from spinecoach.sinks import VideoWriter
-    from spinecoach.source import VideoSource
+    from spinecoach.render.overlay import Overlay
+    from spinecoach.io.sinks import VideoWriter
+    from spinecoach.io.source import VideoSource
 
     engine = Engine(exercise)
     with VideoSource(video) as src, VideoWriter(out, src.info.fps or 30.0, (src.info.width, src.info.height)) as w:
@@ -112,7 +114,7 @@ PEOPLE_CHECK_S = 3.0  # how often the live path counts the people in view
 def open_live_source(source: Path | None, camera: int | None, paced: bool = True):
     """The camera, or a file played as one: in real time (frames dropped when the machine falls
     behind, like a camera), or unpaced (every frame, as fast as the model goes: for tests)."""
-    from spinecoach.source import CameraSource, RealtimeSource, VideoSource
+    from spinecoach.io.source import CameraSource, RealtimeSource, VideoSource
 
     if source is None:
         return CameraSource(camera or 0)
@@ -129,12 +131,12 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
     Ctrl-C ends it keeping what was done: Interrupted carries (session, stats), already written
     to `json_out` marked "interrupted"; a failure while running (camera lost, pose model failed)
     still writes `json_out` and carries the session in the error."""
-    from spinecoach.display import Window, check_display
-    from spinecoach.live import Coach, run
-    from spinecoach.pose import LivePose, PoseEstimator
-    from spinecoach.sinks import EventLog, VideoWriter
-    from spinecoach.storage import RunRecorder
-    from spinecoach.voice import dose_of
+    from spinecoach.io.display import Window, check_display
+    from spinecoach.app.live import Coach, run
+    from spinecoach.pose.landmarker import LivePose, PoseEstimator
+    from spinecoach.io.sinks import EventLog, VideoWriter
+    from spinecoach.session.storage import RunRecorder
+    from spinecoach.render.voice import dose_of
 
     exercise = exercises.get(exercise_name)
     if window is None:
@@ -201,17 +203,17 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     Ctrl-C keeps the steps done: Interrupted carries the summary, already written to `json_out`."""
     import time
 
-    from spinecoach import routine as routines
-    from spinecoach.display import Window, check_display
-    from spinecoach.events import Event
-    from spinecoach.live import Coach, run
-    from spinecoach.overlay import card
-    from spinecoach.pose import LivePose, PoseEstimator
-    from spinecoach.routine import StepProgress
-    from spinecoach.session import file_version, routine_file, routine_record, step_records, step_target
-    from spinecoach.sinks import EventLog
-    from spinecoach.storage import RunRecorder
-    from spinecoach.voice import dose_of_step
+    from spinecoach.exercises import routine as routines
+    from spinecoach.io.display import Window, check_display
+    from spinecoach.session.events import Event
+    from spinecoach.app.live import Coach, run
+    from spinecoach.render.overlay import card
+    from spinecoach.pose.landmarker import LivePose, PoseEstimator
+    from spinecoach.exercises.routine import StepProgress
+    from spinecoach.session.record import file_version, routine_file, routine_record, step_records, step_target
+    from spinecoach.io.sinks import EventLog
+    from spinecoach.session.storage import RunRecorder
+    from spinecoach.render.voice import dose_of_step
 
     started = now()
     plan = routines.get(name)

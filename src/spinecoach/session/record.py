@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from spinecoach.diagnose import notes
-from spinecoach.events import Event, Rep
-from spinecoach.exercises import Condition, Exercise, tomllib
-from spinecoach.signals import Signal, view_class, view_deg
+from spinecoach.analysis.diagnose import notes
+from spinecoach.session.events import Event, Rep
+from spinecoach.exercises.spec import Condition, Exercise, tomllib
+from spinecoach.analysis.signals import Signal, view_class, view_deg
 
 SCHEMA_VERSION = 2  # 1: the summary before issue 11 (no times, units, versions or check ids)
 VIEW_RELIABLE_SHARE = 0.8  # share of the time seen from a supported view for a range to count as comparable
@@ -322,7 +322,7 @@ def step_records(progress) -> list[dict]:
 
 
 def routine_file(name: str) -> Path | None:
-    from spinecoach import routine as routines  # routine imports this module
+    from spinecoach.exercises import routine as routines  # routine imports this module
 
     dirs = routines.search_path() if hasattr(routines, "search_path") else [routines.ROUTINE_DIR]
     return next((Path(d) / f"{name}.toml" for d in dirs if (Path(d) / f"{name}.toml").is_file()), None)

@@ -9,7 +9,7 @@ import json
 from datetime import date, datetime
 
 from spinecoach.errors import SpinecoachError
-from spinecoach.session import target_met
+from spinecoach.session.record import target_met
 
 MARK = {True: "✓", False: "✗"}
 
@@ -24,7 +24,7 @@ def parse_since(text: str | None) -> date | None:
 
 
 def _title(name: str) -> str:
-    from spinecoach import exercises
+    from spinecoach.exercises import spec as exercises
 
     try:
         return exercises.get(name).title

@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 
 from spinecoach.errors import ExerciseError
-from spinecoach.signals import SIGNAL_TYPES, Signal, indices
+from spinecoach.analysis.signals import SIGNAL_TYPES, Signal, indices
 
 try:
     import tomllib
@@ -291,7 +291,7 @@ def load(path: Path) -> Exercise:
 
 
 def _known():
-    from spinecoach.signals import INDEX, MIDPOINTS
+    from spinecoach.analysis.signals import INDEX, MIDPOINTS
 
     return set(INDEX) | set(MIDPOINTS)
 

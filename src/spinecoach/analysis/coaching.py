@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spinecoach.signals import INDEX
+from spinecoach.analysis.signals import INDEX
 
 TOO_DARK = 45  # mean grey level (0-255) under which MediaPipe starts losing people
 FACING_RATIO = 0.6  # shoulder width / torso length above this = facing the camera, not side-on

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from spinecoach.errors import Interrupted, TrackError
-from spinecoach.models import sha256_of
+from spinecoach.pose.models import sha256_of
 from spinecoach.types import N_LANDMARKS, PoseFrame
 
 SCHEMA = 1
@@ -95,8 +95,8 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
     carrying the track of the frames done so far (marked "interrupted")."""
     import mediapipe
 
-    from spinecoach.pose import PoseEstimator
-    from spinecoach.source import VideoSource
+    from spinecoach.pose.landmarker import PoseEstimator
+    from spinecoach.io.source import VideoSource
 
     frames, interrupted = [], False
     with VideoSource(video) as source, PoseEstimator(model) as estimator:

@@ -10,9 +10,9 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from spinecoach.analyzers import HOLD_NOTES, HoldTimer, RepCounter
-from spinecoach.engine import Step
-from spinecoach.exercises import Exercise
+from spinecoach.analysis.analyzers import HOLD_NOTES, HoldTimer, RepCounter
+from spinecoach.analysis.engine import Step
+from spinecoach.exercises.spec import Exercise
 
 BONES = ((11, 12), (11, 13), (13, 15), (12, 14), (14, 16), (11, 23), (12, 24), (23, 24), (23, 25), (25, 27),
          (24, 26), (26, 28), (27, 31), (28, 32), (0, 7), (0, 8))

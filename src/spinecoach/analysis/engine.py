@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from spinecoach.analyzers import HoldTimer, Measurement, RepCounter
-from spinecoach.events import Event
-from spinecoach.exercises import Exercise
-from spinecoach.signals import INDEX, OneEuroFilter, unreliable
+from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
+from spinecoach.session.events import Event
+from spinecoach.exercises.spec import Exercise
+from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable
 from spinecoach.types import PoseFrame
 
 

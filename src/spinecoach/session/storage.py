@@ -18,8 +18,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from spinecoach.errors import SpinecoachError
-from spinecoach.events import Event
-from spinecoach.session import Session, app_version, file_version, iso, now, target_of
+from spinecoach.session.events import Event
+from spinecoach.session.record import Session, app_version, file_version, iso, now, target_of
 
 ENV_DB = "SPINECOACH_DB"
 
@@ -265,7 +265,7 @@ class Store:
         return out
 
     def _rebuild(self, row, run) -> dict | None:
-        from spinecoach import exercises
+        from spinecoach.exercises import spec as exercises
 
         try:
             ex = exercises.get(row["exercise"])

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from spinecoach.errors import SpinecoachError
-from spinecoach.session import app_version, now, target_met
+from spinecoach.session.record import app_version, now, target_met
 
 # Plot colours: sides, the target band, not-comparable ranges. The report test looks for the band's
 # and the markers' colours in a screenshot, so it knows the plots were drawn.

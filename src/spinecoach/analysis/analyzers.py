@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinecoach.events import Event, Hold, Rep
-from spinecoach.exercises import Counting
+from spinecoach.session.events import Event, Hold, Rep
+from spinecoach.exercises.spec import Counting
 
 # Hold notes from the physiotherapist's routine (issue 10): past 30 s a stretch adds no flexibility,
 # past 60 s it costs muscle performance.

@@ -39,7 +39,7 @@ def bare_fps(video: Path, model) -> float:
 
 
 def pipeline_fps(video: Path, model) -> float:
-    from spinecoach.track import extract
+    from spinecoach.pose.track import extract
 
     t0 = time.perf_counter()
     track = extract(video, model)
@@ -47,7 +47,7 @@ def pipeline_fps(video: Path, model) -> float:
 
 
 def pipeline(video: Path, model_arg: str | None, runs: int) -> int:
-    from spinecoach import models
+    from spinecoach.pose import models
 
     model = models.resolve(model_arg)
     ratios, bares, pipes = [], [], []
@@ -79,8 +79,9 @@ def accuracy(sources: list[str], model_arg: str | None, out: Path | None = None,
 
     from tqdm import tqdm
 
-    from spinecoach import accuracy as acc
-    from spinecoach import exercises, models
+    from spinecoach.dev import accuracy as acc
+    from spinecoach.exercises import spec as exercises
+    from spinecoach.pose import models
 
     names = exercises.available()
     clips = []
@@ -105,8 +106,8 @@ def accuracy(sources: list[str], model_arg: str | None, out: Path | None = None,
 def live(video: Path, model_args: list[str], exercise: str, runs: int) -> int:
     """Latency of the live path (frame captured -> overlay drawn) and the share of frames the model
     never saw, playing `video` in real time as the camera, per model."""
-    from spinecoach import app
-    from spinecoach.display import NoWindow
+    from spinecoach.app import usecases as app
+    from spinecoach.io.display import NoWindow
 
     print(f"{video.name} played in real time as the camera, exercise {exercise}; {machine()}")
     for arg in model_args:

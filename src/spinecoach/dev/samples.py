@@ -70,7 +70,8 @@ def table(rows: list[dict], model_name: str) -> str:
 def check_dir(directory: Path, model_arg: str | None, table_path: Path | None) -> int:
     from tqdm import tqdm
 
-    from spinecoach import models, track
+    from spinecoach.pose import models
+    from spinecoach.pose import track
 
     truths = sorted(directory.glob("*.json"))
     if not truths:
@@ -97,7 +98,7 @@ def contact_sheet(video: Path, out: Path, tiles: int = 8, tile_w: int = 320) -> 
     """A grid of `tiles` evenly spaced frames, each stamped with its time, written as JPEG."""
     import cv2
 
-    from spinecoach.source import VideoSource
+    from spinecoach.io.source import VideoSource
 
     with VideoSource(video) as src:
         n = src.info.frame_count

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from spinecoach.coaching import CueLimiter, camera_advice
-from spinecoach.engine import Engine, Step
-from spinecoach.events import Event
-from spinecoach.exercises import Exercise
-from spinecoach.overlay import Overlay
-from spinecoach.session import Session
+from spinecoach.analysis.coaching import CueLimiter, camera_advice
+from spinecoach.analysis.engine import Engine, Step
+from spinecoach.session.events import Event
+from spinecoach.exercises.spec import Exercise
+from spinecoach.render.overlay import Overlay
+from spinecoach.session.record import Session
 
 
 @dataclass

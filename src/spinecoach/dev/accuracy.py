@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spinecoach.track import LandmarkTrack
+from spinecoach.pose.track import LandmarkTrack
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MULTIVIEW = ROOT / "benchmarks" / "multiview"
 REAL_DEV = ROOT.parent / "shared" / "real_dev"
 HOLD_KINDS = {"childs_pose", "cobra"}
@@ -40,7 +40,7 @@ class Clip:
         """The truth's view where it has one; for real clips, the view estimated from the track."""
         if "view" in self.truth:
             return self.truth["view"]
-        from spinecoach.signals import view_class, view_deg
+        from spinecoach.analysis.signals import view_class, view_deg
 
         found = self.track.found
         degs = [view_deg(w) for w in self.track.world[found]]
@@ -117,7 +117,7 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
 
 
 def bundled_clips(directory: Path, model) -> list[Clip]:
-    from spinecoach.track import cached_extract
+    from spinecoach.pose.track import cached_extract
 
     return [Clip("bundled", t.stem, json.loads(t.read_text()), cached_extract(t.with_suffix(".mp4"), model)[0])
             for t in sorted(Path(directory).glob("*.json"))]
@@ -160,7 +160,8 @@ def score(truth: dict, summary: dict) -> dict:
 
 def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tuple[list[dict], list[dict]]:
     """(own rows, cross rows): each clip as its own exercise, and as every other one."""
-    from spinecoach import app, exercises
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec as exercises
 
     specs = {n: exercises.get(n) for n in exercise_names}
     own, cross = [], []
@@ -185,7 +186,7 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
 def _variants(a: str, b: str) -> bool:
     """Whether one exercise file extends the other (`base`): the same movement, told apart by a prop
     MediaPipe cannot see."""
-    from spinecoach import exercises
+    from spinecoach.exercises import spec as exercises
 
     def base(name):
         path = exercises._find(name, exercises.search_path())

@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 
 from spinecoach.errors import OutputError
-from spinecoach.source import Closing
+from spinecoach.io.source import Closing
 
 
 def check_writable(path: Path, option: str = "") -> Path:

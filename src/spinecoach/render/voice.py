@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from spinecoach.coaching import CueLimiter
-from spinecoach.events import Event
+from spinecoach.analysis.coaching import CueLimiter
+from spinecoach.session.events import Event
 
 ENV_PLAYER = "SPINECOACH_AUDIO_PLAYER"  # a command that plays a WAV file given as its last argument
 ESPEAK_VOICE = "en-us"

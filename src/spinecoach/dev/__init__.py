@@ -1,0 +1,1 @@
+"""For developers: benchmarks, accuracy against ground truth, sample-video checks."""

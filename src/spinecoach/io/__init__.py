@@ -1,0 +1,1 @@
+"""Inputs and outputs at the edges: video files and cameras, files asked for, the window."""

@@ -1,0 +1,1 @@
+"""The pose stage: the only MediaPipe importer (landmarker), its model files, landmark tracks."""

@@ -1,0 +1,1 @@
+"""What people see and hear: the overlay, the HTML report, spoken cues, the per-frame trace."""
