@@ -6,8 +6,8 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from spinecoach.events import Event, Hold, Rep
 from spinecoach.exercises import spec as exercises
-from spinecoach.session.events import Event, Hold, Rep
 from spinecoach.session.record import Session
 
 SCHEMA = Path(__file__).resolve().parents[1] / "schemas" / "session.schema.json"

@@ -10,9 +10,9 @@ import pytest
 from conftest import SAMPLES
 
 from spinecoach import cli
+from spinecoach.errors import ExerciseError
 from spinecoach.exercises import spec as exercises
 from spinecoach.pose import models
-from spinecoach.errors import ExerciseError
 
 CLIP = SAMPLES / "cat_cow_side.mp4"  # 30 fps, 640x480, a person on all fours from the side
 

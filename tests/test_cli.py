@@ -11,9 +11,9 @@ from conftest import ROOT, SAMPLES, truth
 
 from spinecoach import cli
 from spinecoach.app import usecases as app
-from spinecoach.pose import models
-from spinecoach.pose import landmarker as pose
 from spinecoach.io.source import Closing
+from spinecoach.pose import landmarker as pose
+from spinecoach.pose import models
 from spinecoach.pose.track import LandmarkTrack
 from spinecoach.types import PoseFrame
 

@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from spinecoach.exercises import spec as exercises
 from spinecoach.errors import ExerciseError
+from spinecoach.exercises import spec as exercises
 
 NAMES = ["bird_dog", "cat_cow", "childs_pose", "childs_pose_reach", "cobra", "kneeling_lat_stretch", "open_book",
          "roller_mobilisation", "seated_rotation", "seated_rotation_side_bend"]

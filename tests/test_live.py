@@ -11,9 +11,9 @@ import pytest
 from conftest import SAMPLES, truth
 
 from spinecoach.app import usecases as app
+from spinecoach.errors import Interrupted
 from spinecoach.exercises import spec as exercises
 from spinecoach.io.display import NoWindow
-from spinecoach.errors import Interrupted
 from spinecoach.io.source import VideoSource
 
 pytestmark = pytest.mark.slow  # MediaPipe on the sample videos

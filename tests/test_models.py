@@ -2,8 +2,8 @@ import hashlib
 
 import pytest
 
-from spinecoach.pose import models
 from spinecoach.errors import ModelError
+from spinecoach.pose import models
 
 GOOD = b"PK\x05\x06" + b"\x00" * 18  # an empty zip archive stands in for a .task bundle
 

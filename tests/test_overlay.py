@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from spinecoach.exercises import spec as exercises
 from spinecoach.analysis.analyzers import Measurement
 from spinecoach.analysis.engine import Engine, Step
+from spinecoach.exercises import spec as exercises
 from spinecoach.render.overlay import Overlay, card
 from spinecoach.types import PoseFrame
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from spinecoach.errors import PoseError
-from spinecoach.pose.landmarker import LivePose
 from spinecoach.io.source import Frame
+from spinecoach.pose.landmarker import LivePose
 from spinecoach.types import PoseFrame
 
 

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from spinecoach.exercises import spec as exercises
-from spinecoach.exercises import routine
 from spinecoach.errors import ExerciseError
-from spinecoach.session.events import Hold, Rep
+from spinecoach.events import Hold, Rep
+from spinecoach.exercises import routine
+from spinecoach.exercises import spec as exercises
 from spinecoach.exercises.routine import StepProgress
 from spinecoach.session.record import Session
 
@@ -56,7 +56,7 @@ def test_a_step_needs_reps_or_a_hold():
 
 def _session(name, sides=(), holds=()):
     s = Session(exercises.get(name))
-    from spinecoach.session.events import Event
+    from spinecoach.events import Event
 
     for i, side in enumerate(sides):
         s.events.append(Event("rep", float(i), rep=Rep(i, i + 1.0, side, 40.0, 1.0, False)))

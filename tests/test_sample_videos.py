@@ -7,9 +7,9 @@ import pytest
 from conftest import SAMPLES, sample_clips, truth
 
 from spinecoach.app import usecases as app
-from spinecoach.exercises import spec as exercises
 from spinecoach.cli import main
 from spinecoach.dev.samples import clip_report
+from spinecoach.exercises import spec as exercises
 from spinecoach.synth.clips import BY_NAME
 
 CLIPS = [v.stem for v in sample_clips()]

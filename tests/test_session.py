@@ -8,11 +8,11 @@ from conftest import SAMPLES
 from make_sessions import hold, rep, session, validator
 
 from spinecoach.app import usecases as app
-from spinecoach.exercises import spec as exercises
+from spinecoach.events import Event, Hold
 from spinecoach.exercises import routine
-from spinecoach.io.display import NoWindow
-from spinecoach.session.events import Event, Hold
+from spinecoach.exercises import spec as exercises
 from spinecoach.exercises.routine import StepProgress
+from spinecoach.io.display import NoWindow
 from spinecoach.session.record import SCHEMA_VERSION, check_id, routine_record, step_records
 
 
@@ -141,8 +141,8 @@ def test_analyze_live_and_routine_write_records_that_validate(tmp_path, tracks, 
 
 
 def test_every_signal_type_has_a_description():
-    from spinecoach.session.record import describe_signal
     from spinecoach.analysis.signals import SIGNAL_TYPES, Signal
+    from spinecoach.session.record import describe_signal
 
     for kind in SIGNAL_TYPES:
         n = 3 if kind == "joint_angle" else 2

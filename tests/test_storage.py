@@ -17,8 +17,8 @@ from conftest import SAMPLES
 from make_sessions import hold, rep, session, validator
 
 from spinecoach import cli
+from spinecoach.events import Event
 from spinecoach.session import history
-from spinecoach.session.events import Event
 from spinecoach.session.record import step_target
 from spinecoach.session.storage import VERSION, HistoryError, RunRecorder, Store, default_path, migrate
 

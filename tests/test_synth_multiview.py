@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from spinecoach.pose.track import LandmarkTrack
 from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.multiview import AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, SPLIT_LOOKS, expected_truth, view_of
-from spinecoach.pose.track import LandmarkTrack
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))

@@ -10,9 +10,9 @@ from conftest import SAMPLES
 from make_sessions import hold, rep
 
 from spinecoach import cli
-from spinecoach.render import voice
+from spinecoach.events import Event
 from spinecoach.io.display import NoWindow
-from spinecoach.session.events import Event
+from spinecoach.render import voice
 from spinecoach.render.voice import CuePlanner, Dose, Speaker
 
 needs_espeak = pytest.mark.skipif(not shutil.which("espeak-ng"),

@@ -44,8 +44,7 @@ def _progress(total: int | None, desc: str, disable: bool = False):
 
 
 def cmd_pose(args) -> int:
-    from spinecoach.pose import models
-    from spinecoach.pose import track
+    from spinecoach.pose import models, track
 
     _check_outputs(args, "--output")
     total = _frame_count(args.video)  # a bad video fails before any model download
@@ -209,8 +208,8 @@ def cmd_history(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from spinecoach.session import history
     from spinecoach.render import report
+    from spinecoach.session import history
     from spinecoach.session.storage import Store
 
     _check_outputs(args, "--output", "--pdf")

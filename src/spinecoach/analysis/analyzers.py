@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from spinecoach.session.events import Event, Hold, Rep
+from spinecoach.events import Event, Hold, Rep
 from spinecoach.exercises.spec import Counting
 
 # Hold notes from the physiotherapist's routine (issue 10): past 30 s a stretch adds no flexibility,
@@ -350,7 +350,7 @@ class HoldTimer:
             events += self._end(m.t_s)
         else:
             while self._notes and m.t_s - self.started_s > self._notes[0][0]:
-                limit, text = self._notes.pop(0)
+                _, text = self._notes.pop(0)
                 events.append(Event("hold_long", m.t_s, text=text))
         return events
 

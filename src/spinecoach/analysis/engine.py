@@ -11,9 +11,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
-from spinecoach.session.events import Event
-from spinecoach.exercises.spec import Exercise
 from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable
+from spinecoach.events import Event
+from spinecoach.exercises.spec import Exercise
 from spinecoach.types import PoseFrame
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from spinecoach.analysis.coaching import CueLimiter, camera_advice
 from spinecoach.analysis.engine import Engine, Step
-from spinecoach.session.events import Event
+from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
 from spinecoach.render.overlay import Overlay
 from spinecoach.session.record import Session

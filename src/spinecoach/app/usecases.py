@@ -5,12 +5,11 @@ from __future__ import annotations
 from contextlib import ExitStack
 from pathlib import Path
 
-from spinecoach.exercises import spec as exercises
-from spinecoach.pose import models
-from spinecoach.pose import track
 from spinecoach.analysis.engine import Engine
 from spinecoach.errors import Interrupted, OutputError, SpinecoachError
-from spinecoach.session.events import broadcast
+from spinecoach.events import broadcast
+from spinecoach.exercises import spec as exercises
+from spinecoach.pose import models, track
 from spinecoach.session.record import Session, now
 
 
@@ -95,9 +94,9 @@ def _save_json(path: Path, data, partial) -> None:
 
 def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path) -> None:
     """The video with the skeleton, the count and the hold timer drawn on every frame (asked for)."""
-    from spinecoach.render.overlay import Overlay
     from spinecoach.io.sinks import VideoWriter
     from spinecoach.io.source import VideoSource
+    from spinecoach.render.overlay import Overlay
 
     engine = Engine(exercise)
     with VideoSource(video) as src, VideoWriter(out, src.info.fps or 30.0, (src.info.width, src.info.height)) as w:
@@ -131,12 +130,12 @@ def run_live(exercise_name: str, source: Path | None = None, camera: int | None 
     Ctrl-C ends it keeping what was done: Interrupted carries (session, stats), already written
     to `json_out` marked "interrupted"; a failure while running (camera lost, pose model failed)
     still writes `json_out` and carries the session in the error."""
-    from spinecoach.io.display import Window, check_display
     from spinecoach.app.live import Coach, run
-    from spinecoach.pose.landmarker import LivePose, PoseEstimator
+    from spinecoach.io.display import Window, check_display
     from spinecoach.io.sinks import EventLog, VideoWriter
-    from spinecoach.session.storage import RunRecorder
+    from spinecoach.pose.landmarker import LivePose, PoseEstimator
     from spinecoach.render.voice import dose_of
+    from spinecoach.session.storage import RunRecorder
 
     exercise = exercises.get(exercise_name)
     if window is None:
@@ -203,17 +202,17 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     Ctrl-C keeps the steps done: Interrupted carries the summary, already written to `json_out`."""
     import time
 
-    from spinecoach.exercises import routine as routines
-    from spinecoach.io.display import Window, check_display
-    from spinecoach.session.events import Event
     from spinecoach.app.live import Coach, run
-    from spinecoach.render.overlay import card
-    from spinecoach.pose.landmarker import LivePose, PoseEstimator
+    from spinecoach.events import Event
+    from spinecoach.exercises import routine as routines
     from spinecoach.exercises.routine import StepProgress
-    from spinecoach.session.record import file_version, routine_file, routine_record, step_records, step_target
+    from spinecoach.io.display import Window, check_display
     from spinecoach.io.sinks import EventLog
-    from spinecoach.session.storage import RunRecorder
+    from spinecoach.pose.landmarker import LivePose, PoseEstimator
+    from spinecoach.render.overlay import card
     from spinecoach.render.voice import dose_of_step
+    from spinecoach.session.record import file_version, routine_file, routine_record, step_records, step_target
+    from spinecoach.session.storage import RunRecorder
 
     started = now()
     plan = routines.get(name)

@@ -70,8 +70,7 @@ def table(rows: list[dict], model_name: str) -> str:
 def check_dir(directory: Path, model_arg: str | None, table_path: Path | None) -> int:
     from tqdm import tqdm
 
-    from spinecoach.pose import models
-    from spinecoach.pose import track
+    from spinecoach.pose import models, track
 
     truths = sorted(directory.glob("*.json"))
     if not truths:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from spinecoach.exercises import spec as exercises
 from spinecoach.errors import ExerciseError
+from spinecoach.exercises import spec as exercises
 from spinecoach.exercises.spec import _Reader, tomllib
 from spinecoach.session.record import Session
 

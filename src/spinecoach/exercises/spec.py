@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from spinecoach.errors import ExerciseError
 from spinecoach.analysis.signals import SIGNAL_TYPES, Signal, indices
+from spinecoach.errors import ExerciseError
 
 try:
     import tomllib

@@ -14,8 +14,8 @@ import cv2
 import numpy as np
 
 from spinecoach.errors import ModelError, PoseError
-from spinecoach.pose.models import ModelFile
 from spinecoach.io.source import Closing, Frame
+from spinecoach.pose.models import ModelFile
 from spinecoach.types import N_LANDMARKS, PoseFrame
 
 

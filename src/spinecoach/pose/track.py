@@ -95,8 +95,8 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
     carrying the track of the frames done so far (marked "interrupted")."""
     import mediapipe
 
-    from spinecoach.pose.landmarker import PoseEstimator
     from spinecoach.io.source import VideoSource
+    from spinecoach.pose.landmarker import PoseEstimator
 
     frames, interrupted = [], False
     with VideoSource(video) as source, PoseEstimator(model) as estimator:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spinecoach.analysis.coaching import CueLimiter
-from spinecoach.session.events import Event
+from spinecoach.events import Event
 
 ENV_PLAYER = "SPINECOACH_AUDIO_PLAYER"  # a command that plays a WAV file given as its last argument
 ESPEAK_VOICE = "en-us"

@@ -14,9 +14,9 @@ from datetime import datetime
 from pathlib import Path
 
 from spinecoach.analysis.diagnose import notes
-from spinecoach.session.events import Event, Rep
-from spinecoach.exercises.spec import Condition, Exercise, tomllib
 from spinecoach.analysis.signals import Signal, view_class, view_deg
+from spinecoach.events import Event, Rep
+from spinecoach.exercises.spec import Condition, Exercise, tomllib
 
 SCHEMA_VERSION = 2  # 1: the summary before issue 11 (no times, units, versions or check ids)
 VIEW_RELIABLE_SHARE = 0.8  # share of the time seen from a supported view for a range to count as comparable

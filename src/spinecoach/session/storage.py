@@ -18,7 +18,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from spinecoach.errors import SpinecoachError
-from spinecoach.session.events import Event
+from spinecoach.events import Event
 from spinecoach.session.record import Session, app_version, file_version, iso, now, target_of
 
 ENV_DB = "SPINECOACH_DB"

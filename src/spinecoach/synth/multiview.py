@@ -318,10 +318,10 @@ def render_entry(name: str, renders: str, bench: str, model_variant: str = "full
     import torch
 
     from spinecoach.pose import models
+    from spinecoach.pose.track import LandmarkTrack, extract
     from spinecoach.synth.body import Performer
     from spinecoach.synth.generate import camera_for, frame_count, poses, render_clip
     from spinecoach.synth.postures import Poser
-    from spinecoach.pose.track import LandmarkTrack, extract
 
     torch.set_num_threads(1)  # one thread per clip: the clips run side by side on a shared machine
     entry = BY_NAME[name]
