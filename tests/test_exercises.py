@@ -98,3 +98,13 @@ def test_a_base_that_is_not_an_exercise_is_refused(tmp_path):
     path.write_text('base = "no_such_thing"\nname = "x"\n')
     with pytest.raises(ExerciseError, match="base names 'no_such_thing'"):
         exercises.load(path)
+
+
+def test_exercises_in_one_position_share_its_file(copy):
+    cat, bird = exercises.get("cat_cow"), exercises.get("bird_dog")
+    shared = [c.cue for c in cat.posture[:2]]
+    assert shared == [c.cue for c in bird.posture[:2]] == ["Get on your hands and knees",
+                                                          "Keep both knees on the floor, hips level"]
+    path = copy(lambda s: s.replace('positions = ["on_all_fours"]', 'positions = ["on_all_four"]'))
+    with pytest.raises(ExerciseError, match="positions names 'on_all_four', which is not a file in positions/"):
+        exercises.load(path)

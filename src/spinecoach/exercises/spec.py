@@ -230,6 +230,21 @@ def _read(path: Path) -> dict:
         raise ExerciseError(f"{path}: not valid TOML ({e})") from e
 
 
+def _positions(r: _Reader) -> tuple[Condition, ...]:
+    """The named positions an exercise is done in (`positions = ["on_all_fours"]`): shared files of
+    posture conditions in `positions/`, so exercises in one position do not each copy it."""
+    out = []
+    for name in r.get("positions", list, []):
+        path = _find(name, [d / "positions" for d in search_path()]) if isinstance(name, str) else None
+        if path is None:
+            r.fail("positions", f"names {name!r}, which is not a file in positions/")
+        pr = _Reader(_read(path), path)
+        pr.get("description", str, "")
+        out += [_condition(t) for t in pr.tables("posture")]
+        pr.check_unknown()
+    return tuple(out)
+
+
 def _merged(data: dict, path: Path, seen: tuple = ()) -> dict:
     """A file with `base = "other"` is that exercise's file with this one's keys on top (tables
     merged key by key, lists and values replaced): variants share one definition, not copies."""
@@ -280,7 +295,8 @@ def load(path: Path) -> Exercise:
         instruction=r.get("instruction", str), needs=needs,
         min_visibility=r.get("min_visibility", float, 0.5), signal=_signal(r.table("signal")),
         phases=tuple(phases), counting=_counting(r, kind),
-        posture=tuple(_condition(t) for t in r.tables("posture")), sides=r.choice("sides", SIDE_MODES, "none"),
+        posture=_positions(r) + tuple(_condition(t) for t in r.tables("posture")),
+        sides=r.choice("sides", SIDE_MODES, "none"),
         target=(float(target[0]), float(target[1])),
         checks=tuple(_condition(t, cue_needed=True) for t in r.tables("checks")),
         source=Path(path), version=str(r.get("version", (str, int), "")),

@@ -1,0 +1,1 @@
+"""Package data (spinecoach.data.exercises.positions): see pyproject.toml [tool.setuptools.package-dir]."""
