@@ -80,8 +80,8 @@ def test_a_phase_without_range_or_a_condition_min_above_max_is_refused(copy):
     path = copy(lambda s: s.replace("peak = -16", "peak = 0"))
     with pytest.raises(ExerciseError, match=r"phases\[0\].peak equals start"):
         exercises.load(path)
-    path = copy(lambda s: s.replace("min = -40\nmax = 40", "min = 40\nmax = -40"))
-    with pytest.raises(ExerciseError, match=r"posture\[0\].min \(40\) is above max \(-40\)"):
+    path = copy(lambda s: s.replace("min = 40\nmax = 145", "min = 145\nmax = 40"))
+    with pytest.raises(ExerciseError, match=r"posture\[0\].min \(145\) is above max \(40\)"):
         exercises.load(path)
 
 
