@@ -61,3 +61,98 @@ def test_outline_surrounds_the_text_evenly(scale, thick):
     left, right = white[:, 1].min() - dark[:, 1].min(), dark[:, 1].max() - white[:, 1].max()
     assert abs(left - right) <= 1 and 1 <= left <= 4
     assert abs((white[:, 1].max() - white[:, 1].min() + 1) - w) <= 2
+
+
+def _counter(name, by_side=None, count=0):
+    from collections import Counter
+
+    counter = Engine(exercises.get(name)).analyzer
+    counter.count_by_side, counter.count = Counter(by_side or {}), count or sum((by_side or {}).values())
+    return counter
+
+
+def test_a_met_target_gets_its_mark_per_side_and_earlier_recordings_count():
+    from spinecoach.render.overlay import Goal, rep_rows
+
+    goal = Goal("Open book", reps=8, sides=("left", "right"), earlier_reps=(("left", 8),))
+    rows = rep_rows(goal, _counter("open_book", {"right": 3}))
+    assert [(r.text, r.done) for r in rows] == [("L 8/8", True), ("R 3/8", False)]
+    rows = rep_rows(Goal("Cat-cow", reps=5), _counter("cat_cow", count=5))
+    assert [(r.text, r.done) for r in rows] == [("5/5", True)]
+    assert not rep_rows(Goal("Cat-cow", reps=5), _counter("cat_cow", count=4))[0].done
+
+
+def test_the_mark_is_drawn_after_the_text():
+    from spinecoach.render.overlay import GREEN, _text_marked, text_size
+
+    img = np.zeros((120, 500, 3), np.uint8)
+    plain = _text_marked(img.copy(), "8/8", (10, 90), 1.6, (255, 255, 255), 3, False)
+    marked = _text_marked(img, "8/8", (10, 90), 1.6, (255, 255, 255), 3, True)
+    assert plain == text_size("8/8", 1.6, 3)[0] and marked > plain + 30  # a mark as wide as half the text height
+    right = img[:, 10 + plain + 4:]
+    assert (np.abs(right.astype(int) - GREEN).sum(axis=2) < 30).sum() > 150  # drawn, in green
+
+
+def test_the_ring_keeps_a_finished_hold_with_its_mark():
+    from spinecoach.events import Hold
+    from spinecoach.render.overlay import Goal, hold_view
+
+    timer = Engine(exercises.get("cobra")).analyzer
+    goal = Goal("Cobra", hold_s=15)
+    assert hold_view(goal, timer, 5.0).seconds == 0 and hold_view(goal, timer, 5.0).label == "hold 15 s"
+    timer.started_s = 10.0
+    during = hold_view(goal, timer, 26.0)
+    assert during.holding and during.seconds == 16.0 and during.done and during.fraction == 1.0
+    timer.started_s, timer.holds = None, [Hold(10.2, 41.3, 0.5, 20.0)]
+    after = hold_view(goal, timer, 50.0)  # the hold ended: it stays on, not 0
+    assert (after.label, after.done, after.holding, after.fraction) == ("held 31 s", True, False, 1.0)
+    short = hold_view(Goal("Cobra", hold_s=15, earlier_holds_s=(9.6,)), Engine(exercises.get("cobra")).analyzer, 3.0)
+    assert (short.label, short.done, round(short.fraction, 2)) == ("held 10 s", False, 0.64)  # an earlier recording's
+
+
+def test_the_bar_says_what_it_shows():
+    from spinecoach.render.overlay import bar_labels
+
+    assert bar_labels(exercises.get("open_book")) == ("full rotation", "start")
+    assert bar_labels(exercises.get("cat_cow")) == ("full flexion or extension", "start")
+    assert bar_labels(exercises.get("bird_dog")) == ("full arm and leg", "start")
+
+
+def test_the_overlay_shows_the_title_not_the_id():
+    from spinecoach.render.overlay import goal_of
+
+    ex = exercises.get("childs_pose")
+    assert goal_of(ex).title == "Child's pose" and goal_of(ex).hold_s == 30
+    img = np.zeros((480, 640, 3), np.uint8)
+    Overlay(ex).annotate(img, None, None)  # no analyzer: only the title
+    ys, xs = np.nonzero(img.any(axis=2))
+    assert ys.max() < 45 and xs.min() < 20 and 120 < xs.max() < 250  # one line, top left, "Child's pose" wide
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1280, 720)])
+def test_marks_and_labels_fit_the_frame(size):
+    """Targets met on both sides and a finished hold past the notes: nothing runs off an edge."""
+    from spinecoach.events import Hold
+
+    for name in ("bird_dog", "childs_pose"):
+        ex = exercises.get(name)
+        analyzer = _counter(name, {"left": 10, "right": 10}) if ex.kind == "reps" else Engine(ex).analyzer
+        if ex.kind == "hold":
+            analyzer.holds = [Hold(0.0, 64.0, 0.5, 40.0)]
+        img = np.zeros((size[1], size[0], 3), np.uint8)
+        Overlay(ex).annotate(img, _step(ex), analyzer, cue=LONG_CUE, status="25.0 fps  40 ms  model full")
+        drawn = np.argwhere(img.any(axis=2))
+        assert drawn[:, 0].min() > 0 and drawn[:, 1].min() > 0
+        assert drawn[:, 0].max() < size[1] - 1 and drawn[:, 1].max() < size[0] - 1
+
+
+def test_a_summary_card_marks_each_step():
+    from spinecoach.render.overlay import AMBER, GREEN
+
+    img = card((640, 480), "Thoracic mobility: done", [("Open book: 16 reps", True), ("Bird dog: 11 reps", False)],
+               footer="q, n or Esc: close")
+    icons = img[80:200, :60].astype(int)
+    green = (np.abs(icons - GREEN).sum(axis=2) < 30).sum()
+    amber = (np.abs(icons - AMBER).sum(axis=2) < 30).sum()
+    assert green > 40 and amber > 40
+    assert (img[440:475] != img[0, 0]).any(axis=2).sum() > 300  # the footer

@@ -16,7 +16,7 @@ from spinecoach.analysis.coaching import CueLimiter, camera_advice
 from spinecoach.analysis.engine import Engine, Step
 from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
-from spinecoach.render.overlay import Overlay
+from spinecoach.render.overlay import Goal, Overlay
 from spinecoach.session.record import Session
 
 
@@ -38,21 +38,25 @@ class LiveStats:
 
 
 class Coach:
-    """One exercise on screen: feeds results to the engine, picks the line to show, draws."""
+    """One exercise on screen: feeds results to the engine, picks the line to show, draws. `goal`
+    (overlay.Goal) is what the count is shown against: the exercise file's target by default, a
+    routine step's dose and what its earlier recordings did in a routine."""
 
-    def __init__(self, exercise: Exercise, mirror: bool, on_event=None):
+    def __init__(self, exercise: Exercise, mirror: bool, on_event=None, goal: Goal | None = None):
         self.ex, self.mirror, self.on_event = exercise, mirror, on_event or (lambda e: None)
-        self.overlay = Overlay(exercise, mirror=mirror)
+        self.overlay = Overlay(exercise, mirror=mirror, goal=goal)
         self._cues = {c.id: c.cue for c in exercise.checks}  # check id -> the sentence shown
-        self.reset()
+        self.session = Session(self.ex)
+        self._start()
 
-    def reset(self):
-        """The count starts again (the `r` key); the session keeps what came before, after a reset event."""
+    def reset(self, t_s: float) -> None:
+        """The count starts again (the `r` key, at the frame's time like the pause key); the
+        session keeps what came before, after a reset event."""
+        self._emit([Event("reset", t_s)], None)
+        self._start()
+
+    def _start(self) -> None:
         self.engine = Engine(self.ex)
-        if getattr(self, "session", None) is None:
-            self.session = Session(self.ex)
-        else:
-            self._emit([Event("reset", self.step.measurement.t_s if self.step else 0.0)], None)
         self.cues = CueLimiter()
         self.step: Step | None = None
         self.advice = ""
@@ -156,7 +160,7 @@ def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str 
                 paused = not paused
                 coach.pause(paused, frame.timestamp_ms / 1000.0)
             elif key == "reset":
-                coach.reset()
+                coach.reset(frame.timestamp_ms / 1000.0)
         else:
             live_pose.wait_idle()  # the file ended: let the model finish the last frame
             result = live_pose.latest()

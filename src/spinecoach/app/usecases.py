@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -75,7 +76,7 @@ def analyze_file(video: Path, exercise_name: str, model_arg: str | None = None, 
         raise Interrupted(session, cut.note)
     if annotated:
         try:
-            write_annotated(video, tr, exercise, Path(annotated))
+            write_annotated(video, tr, exercise, Path(annotated), model.get("variant") or "")
         except KeyboardInterrupt:
             raise Interrupted(session, f"the annotated video {annotated} holds only the frames drawn so far") from None
     return session
@@ -92,19 +93,23 @@ def _save_json(path: Path, data, partial) -> None:
         raise
 
 
-def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path) -> None:
-    """The video with the skeleton, the count and the hold timer drawn on every frame (asked for)."""
+def write_annotated(video: Path, tr: track.LandmarkTrack, exercise, out: Path, model: str = "",
+                    note=None) -> str:
+    """The video with the live window's overlay on every frame (asked for): skeleton, count or hold
+    ring, bar, the cue line and a status line (media time, model). H.264 where imageio-ffmpeg is
+    installed (io.sinks.VideoWriter says otherwise through `note`); returns the codec used."""
+    from spinecoach.app.live import Coach
     from spinecoach.io.sinks import VideoWriter
     from spinecoach.io.source import VideoSource
-    from spinecoach.render.overlay import Overlay
 
-    engine = Engine(exercise)
-    with VideoSource(video) as src, VideoWriter(out, src.info.fps or 30.0, (src.info.width, src.info.height)) as w:
-        overlay = Overlay(exercise, mirror=False)
+    coach = Coach(exercise, mirror=False)  # the live path's coach: the same cues, advice and drawing
+    with VideoSource(video) as src, \
+            VideoWriter(out, src.info.fps or 30.0, (src.info.width, src.info.height), note) as w:
         for frame, pose in zip(src, tr.frames()):
-            step = engine.step(pose)
-            overlay.annotate(frame.bgr, step, engine.analyzer)
+            coach.on_result(pose, frame.bgr, people=1)  # a track keeps one person: more cannot be told
+            coach.draw(frame.bgr, f"{frame.timestamp_ms / 1000:6.1f} s  model {model or '?'}")
             w.write(frame.bgr)
+        return w.codec
 
 
 PEOPLE_CHECK_S = 3.0  # how often the live path counts the people in view
@@ -197,9 +202,11 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                 events: Path | None = None, json_out: Path | None = None, paced: bool = True,
                 store=None, voice=None) -> list[dict]:
     """Walk through a routine: a title card and countdown per step, then the step live until its
-    target is met (`n` skips). With a playlist of files, each file is played to its end (it is a
-    recording of the step) and a step takes files until its target is met. Returns the summary.
-    Ctrl-C keeps the steps done: Interrupted carries the summary, already written to `json_out`."""
+    target is met (`n` skips), then a rest card counting down the step's `rest_s` (`n` ends it).
+    With a playlist of files, each file is played to its end (it is a recording of the step) and a
+    step takes files until its target is met. The summary card stays until a key or the window is
+    closed (not in an unpaced run, nor without a window). Returns the summary. Ctrl-C keeps the
+    steps done: Interrupted carries the summary, already written to `json_out`."""
     import time
 
     from spinecoach.app.live import Coach, run
@@ -209,7 +216,7 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     from spinecoach.io.display import Window, check_display
     from spinecoach.io.sinks import EventLog
     from spinecoach.pose.landmarker import LivePose, PoseEstimator
-    from spinecoach.render.overlay import card
+    from spinecoach.render.overlay import card, goal_of_step
     from spinecoach.render.voice import dose_of_step
     from spinecoach.session.record import file_version, routine_file, routine_record, step_records, step_target
     from spinecoach.session.storage import RunRecorder
@@ -231,13 +238,13 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     try:
         try:
             for k, sp in enumerate(progress):
+                if sources is not None and not playlist:
+                    break  # the recordings ran out: no step is left to play
                 ex = exercises.get(sp.step.exercise)
-                target = f"{sp.step.reps} reps" + (" per side" if sp.step.sides else "") if sp.step.reps \
-                    else f"hold {sp.step.hold_s:g} s"
                 if speaker:
                     speaker.begin(dose_of_step(sp.step))
                 if _countdown(window, card, size, f"{k + 1}/{len(progress)}  {sp.step.title or ex.title}",
-                              [ex.instruction, f"Target: {target}"], countdown_s, time) == "quit":
+                              [ex.instruction, f"Target: {_dose_text(sp.step)}"], countdown_s, time) == "quit":
                     quit_all = True
                     break
                 while not sp.met() and not quit_all:
@@ -248,12 +255,14 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                     with open_live_source(path, camera, paced) as src, \
                             PoseEstimator(model, people_check_s=PEOPLE_CHECK_S) as estimator:
                         size = (src.info.width, src.info.height)
-                        coach = Coach(ex, mirror=False, on_event=log.write if log else None)
+                        # The step's earlier recordings (the other side) stay in the count shown.
+                        coach = Coach(ex, mirror=False, on_event=log.write if log else None,
+                                      goal=goal_of_step(sp.step, ex, sp.sessions))
                         coach.session.describe("routine", str(path) if path else f"camera {camera or 0}", model_info)
                         coach.on_event = broadcast(history.sink(coach.session, k, step_target(sp.step)),
                                                    coach.on_event, speaker)  # saved before logged or said
-                        stop = (lambda c=coach: sp.met(c.session)) if sources is None else (lambda: False)
-                        banner = lambda c=coach: "Switch sides" if sp.side_done(c.session) else ""
+                        stop = (lambda c=coach, sp=sp: sp.met(c.session)) if sources is None else (lambda: False)
+                        banner = lambda c=coach, sp=sp: "Switch sides" if sp.side_done(c.session) else ""
                         live_pose = LivePose(estimator)
                         try:
                             stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
@@ -272,6 +281,15 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                     log.write(Event("step_done", 0.0, text=sp.step.exercise))
                 if quit_all:
                     break
+                if k + 1 < len(progress) and sp.step.rest_s > 0 and (sources is None or playlist):
+                    after = progress[k + 1].step
+                    lines = [f"Next: {k + 2}/{len(progress)}  {after.title or exercises.get(after.exercise).title}",
+                             f"Target: {_dose_text(after)}"]
+                    # A rest is for a person: an unpaced run (a test, a batch) does not wait.
+                    if _countdown(window, card, size, f"Rest {sp.step.rest_s:g} s", lines,
+                                  sp.step.rest_s if paced else 0.0, time, "n: go on now    q: end") == "quit":
+                        quit_all = True
+                        break
         except KeyboardInterrupt:  # Ctrl-C in a step or on a card: keep the steps done
             interrupted = True
         except SpinecoachError as e:
@@ -280,9 +298,12 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                 _save_json(json_out, routine_record(plan, e.partial, started, model_info, error=str(e)), e.partial)
             raise
         summary = step_records(progress)
+        if json_out:  # before the summary card, which may stay open for long
+            _save_json(json_out, routine_record(plan, summary, started, model_info, interrupted), summary)
         if not quit_all and not interrupted:
-            _countdown(window, card, size, f"{plan.title}: done", [_summary_line(s) for s in summary],
-                       max(countdown_s, 0.0), time)
+            lines = [(_summary_line(s), s["met"]) for s in summary]
+            _until_key(window, card(size, f"{plan.title}: done", lines, footer="q, n or Esc: close"),
+                       paced and getattr(window, "watched", True))
     finally:
         window.close()
         if log:
@@ -290,11 +311,17 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
         if speaker:
             speaker.close()
         history.close(interrupted)
-    if json_out:
-        _save_json(json_out, routine_record(plan, summary, started, model_info, interrupted), summary)
     if interrupted:
         raise Interrupted(summary, "the routine was ended by Ctrl-C")
     return summary
+
+
+def _dose_text(step) -> str:
+    """A routine step's target in words: "8 reps per side", "hold 30 s"."""
+    if not step.reps:
+        return f"hold {step.hold_s:g} s"
+    text = f"{step.reps} reps" + (" per side" if step.sides else "")
+    return text + (f", in {step.segments} places" if step.segments else "")
 
 
 def _summary_line(s: dict) -> str:
@@ -306,12 +333,28 @@ def _summary_line(s: dict) -> str:
         else f"{s['title']}: no hold"
 
 
-def _countdown(window, card, size, title, lines, seconds, time) -> str | None:
+def _countdown(window, card, size, title, lines, seconds, time, footer: str = "") -> str | None:
     """A card with a countdown (wall clock: it is only a pause for the person, nothing is timed)."""
     end = time.monotonic() + seconds
     while True:
         left = end - time.monotonic()
-        key = window.show(card(size, title, lines, f"{int(left) + 1}" if left > 0 else ""))
+        key = window.show(card(size, title, lines, f"{math.ceil(left)}" if left > 0 else "", footer))
         if key in ("quit", "next") or left <= 0:
             return key
         time.sleep(0.05)
+
+
+def _until_key(window, image, wait: bool, sleep=None) -> str | None:
+    """Show `image` until q, n or Esc, or the window is closed; once when `wait` is false (nobody is
+    watching, or an unpaced run). Ctrl-C closes it too: everything was saved before."""
+    import time
+
+    sleep = sleep or time.sleep
+    try:
+        while True:
+            key = window.show(image)
+            if key in ("quit", "next") or not wait:
+                return key
+            sleep(0.03)
+    except KeyboardInterrupt:
+        return "quit"

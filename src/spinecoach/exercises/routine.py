@@ -3,7 +3,7 @@ of a run through them (targets, side switches, the summary). Pure: no I/O beyond
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -77,7 +77,10 @@ def get(name: str, directories: list[Path] | None = None) -> Routine:
     if path is None:
         valid = ", ".join(sorted({p.stem for d in dirs if d.is_dir() for p in d.glob("*.toml")}))
         raise ExerciseError(f"unknown routine {name!r}; valid: {valid}")
-    return parse(path.read_text(), path, exercises.available())
+    plan = parse(path.read_text(), path, exercises.available())
+    # A step without a title of its own is shown by its exercise's title, never by its id.
+    return replace(plan, steps=tuple(s if s.title else replace(s, title=exercises.get(s.exercise).title)
+                                     for s in plan.steps))
 
 
 @dataclass

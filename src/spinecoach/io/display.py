@@ -38,6 +38,8 @@ KEYS = {ord("q"): "quit", 27: "quit", ord(" "): "pause", ord("n"): "next", ord("
 
 
 class Window:
+    watched = True  # a person sees it: a card may wait for their key
+
     def __init__(self, title: str = "spinecoach"):
         self.title = title
         try:
@@ -73,10 +75,11 @@ class Window:
 
 class NoWindow:
     """Runs the live loop without a display (benchmarks, tests); `keys` feeds scripted key presses
-    by frame number."""
+    by frame number. Nobody watches it unless `watched` (a test of a card that waits for a key):
+    cards do not wait for a key that can never come."""
 
-    def __init__(self, keys: dict[int, str] | None = None):
-        self.keys, self.frames = keys or {}, 0
+    def __init__(self, keys: dict[int, str] | None = None, watched: bool = False):
+        self.keys, self.frames, self.watched = keys or {}, 0, watched
         self.last = None
 
     def show(self, bgr) -> str | None:
