@@ -156,3 +156,62 @@ def test_a_summary_card_marks_each_step():
     amber = (np.abs(icons - AMBER).sum(axis=2) < 30).sum()
     assert green > 40 and amber > 40
     assert (img[440:475] != img[0, 0]).any(axis=2).sum() > 300  # the footer
+
+
+def _codec(ffmpeg, path) -> str:
+    import subprocess
+
+    info = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    return next(line for line in info.splitlines() if "Video:" in line).split("Video:")[1].split()[0]
+
+
+def _frames(n=60, size_wh=(641, 481)):
+    """Moving blocks with overlay text on them: an odd size, which 4:2:0 H.264 cannot take as it is."""
+    from spinecoach.render.overlay import _text
+
+    for i in range(n):
+        img = np.full((size_wh[1], size_wh[0], 3), 60, np.uint8)
+        img[100:200, 5 * i:5 * i + 120] = (40, 160, 220)
+        _text(img, f"{i}/8 reps", (20, 60), 1.4, (255, 255, 255), 3)
+        yield img
+
+
+def test_videos_are_written_as_h264(tmp_path, ffmpeg):
+    import cv2
+
+    from spinecoach.io.sinks import VideoWriter
+
+    out = tmp_path / "a.mp4"
+    with VideoWriter(out, 30.0, (641, 481)) as w:
+        for img in _frames():
+            w.write(img)
+    assert w.codec == "h264" and _codec(ffmpeg, out) == "h264"
+    cap = cv2.VideoCapture(str(out))
+    ok, first = cap.read()
+    assert ok and int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 60 and first.shape[:2] == (482, 642)  # padded to even
+    assert np.abs(first[:481, :641].astype(int) - next(_frames())).mean() < 3  # the picture, not noise
+
+
+def test_without_imageio_ffmpeg_the_video_falls_back_with_a_note(tmp_path, monkeypatch):
+    import cv2
+
+    from spinecoach.io import sinks
+
+    monkeypatch.setattr(sinks, "ffmpeg_exe", lambda: None)
+    notes, out = [], tmp_path / "a.mp4"
+    with sinks.VideoWriter(out, 30.0, (640, 480), note=notes.append) as w:
+        for img in _frames(10, (640, 480)):
+            w.write(img)
+    assert w.codec in ("h264", "mp4v")  # OpenCV's own H.264 where its build has one
+    assert (notes == []) == (w.codec == "h264") and all("imageio-ffmpeg" in n for n in notes)
+    assert int(cv2.VideoCapture(str(out)).get(cv2.CAP_PROP_FRAME_COUNT)) == 10
+
+
+def test_a_video_that_cannot_be_written_is_an_output_error(tmp_path):
+    from spinecoach.errors import OutputError
+    from spinecoach.io.sinks import VideoWriter
+
+    with pytest.raises(OutputError, match="cannot write video .*missing"):
+        with VideoWriter(tmp_path / "missing" / "a.mp4", 30.0, (64, 48)) as w:
+            for img in _frames(5, (64, 48)):
+                w.write(img)
