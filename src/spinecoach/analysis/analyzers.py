@@ -89,6 +89,7 @@ class RepCounter:
                  required: frozenset = frozenset()):
         self.c, self.shape, self.side_at, self.required = counting, shape, side_at, required
         self._passed: set = set()  # required checks passed since the last rep ended
+        self._first_s = None  # when tracking began
         self.pause = _Pause(counting.max_gap_s)
         self.count = 0
         self.count_by_side: Counter = Counter()
@@ -114,6 +115,13 @@ class RepCounter:
         self.rest = None  # the lowest low since the last rep (a dip mid-rep is not a new start)
         self.top = None  # out-and-back: the highest peak since the last rep (a wobble on the way back is not it)
         self.start_lo = None  # where the current rise began (out-and-back)
+
+    def new_range(self) -> None:
+        """The prop moved (the roller to the next vertebra): forget the person's own range (a press
+        there may be smaller or larger; the file's floor still holds) and where the rest was."""
+        self._ranges = []
+        self.lo = self.hi = self.turn_lo = self.turn_hi = self.rest = self.top = self.start_lo = None
+        self.trend = 0
 
     def need(self) -> float:
         """The swing a full rep must cover: the file's floor, or the person's own range if larger."""
@@ -152,7 +160,7 @@ class RepCounter:
             self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
-            self._first_s = m.t_s
+            self._first_s = m.t_s if self._first_s is None else self._first_s
             return events
         turn = self.c.turn * self._nominal
         if p < self.lo.p:
@@ -190,7 +198,10 @@ class RepCounter:
         return events
 
     def _low(self, lo: _Extreme) -> list[Event]:
-        if self.rest is None or lo.p < self.rest.p:
+        # The rest a rep starts from: the lowest low since the last rep, unless that is older than
+        # the slowest rep (the body settled elsewhere since: a shifted position, a moved prop).
+        stale = self.rest is not None and lo.t_s - self.rest.t_s > self.c.max_rep_s
+        if self.rest is None or lo.p < self.rest.p or stale:
             # A cycle's rep began where the body left the previous extreme (or where tracking began).
             lo.onset_s = (self.turn_hi.left_s or self.turn_hi.t_s) if self.turn_hi else self._first_s
             self.rest = lo

@@ -6,6 +6,7 @@ two kinds (reps, hold), the two rep shapes and the side rules.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -38,6 +39,7 @@ class Engine:
         self.analyzer = RepCounter(exercise.counting, exercise.shape, side_at, required) \
             if exercise.kind == "reps" else HoldTimer(exercise.counting)
         self._segment_since, self._segment_told = None, False  # the segment condition: since when, and told
+        self._segment_values: deque = deque()  # (t_s, value) of the segment signal, for its usual value
         # Per side, the signal of each phase (the exercise's own where a phase has none).
         left = tuple(ph.signal or exercise.signal for ph in exercise.phases)
         self._signals = {"left": left, "right": tuple(s.mirrored() for s in left)} \
@@ -102,17 +104,27 @@ class Engine:
         return self._measurement(t_s, world, progress[side], values[side][0], side, side)
 
     def _segment(self, t_s: float, world: np.ndarray) -> list[Event]:
-        """A `segment` event once the segment condition (moving the prop) has held for a moment."""
-        if self.ex.segment is None:
+        """A `segment` event once the segment signal (e.g. the hip opening as the hips lift to move
+        the roller) has stood `rise` above its usual value for a moment."""
+        seg = self.ex.segment
+        if seg is None:
             return []
-        if not self.ex.segment.holds(world):
+        value = seg.signal.compute(world)
+        recent = self._segment_values
+        recent.append((t_s, value))
+        while recent[0][0] < t_s - seg.usual_s:
+            recent.popleft()
+        usual = float(np.median([v for _, v in recent]))
+        if value - usual < seg.rise:
             self._segment_since, self._segment_told = None, False
             return []
         self._segment_since = t_s if self._segment_since is None else self._segment_since
         if self._segment_told or t_s - self._segment_since < SEGMENT_HOLD_S:
             return []
         self._segment_told = True
-        return [Event("segment", self._segment_since, text=self.ex.segment.cue)]
+        if isinstance(self.analyzer, RepCounter):
+            self.analyzer.new_range()  # the prop moved: the movement's size may change with it
+        return [Event("segment", self._segment_since, text=seg.cue)]
 
     def _measurement(self, t_s, world, progress, value, side, checks_side) -> Measurement:
         posture = next((c for c in self.ex.posture if not c.holds(world)), None)

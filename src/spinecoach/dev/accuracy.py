@@ -21,7 +21,6 @@ from spinecoach.pose.track import LandmarkTrack
 ROOT = Path(__file__).resolve().parents[3]
 MULTIVIEW = ROOT / "benchmarks" / "multiview"
 REAL_DEV = ROOT.parent / "shared" / "real_dev"
-HOLD_KINDS = {"childs_pose", "cobra"}
 
 
 @dataclass
@@ -174,7 +173,7 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
             summary = app.analyze_track(clip.track, spec).summary()
             if name == clip.exercise:
                 own.append({"source": clip.source, "clip": clip.name, "exercise": name, "view": clip.view,
-                            **score(clip.truth, summary)})
+                            "kind": spec.kind, **score(clip.truth, summary)})
             else:
                 cross.append({"source": clip.source, "clip": clip.name, "as": name,
                               "reps": summary["rep_count"], "holds": len(summary["holds"])})
@@ -202,7 +201,7 @@ def table(own: list[dict], cross: list[dict]) -> dict:
         groups[(r["source"], r["exercise"], r["view"])].append(r)
     out = {}
     for (source, exercise, view), rows in sorted(groups.items()):
-        reps = [r for r in rows if r["true_reps"] > 0 or exercise not in HOLD_KINDS]
+        reps = [r for r in rows if r["true_reps"] > 0 or r["kind"] == "reps"]
         holds = [r for r in rows if r["true_holds"] > 0]
         cell = {"clips": len(rows)}
         if reps:

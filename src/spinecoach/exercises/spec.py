@@ -55,6 +55,17 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """The body moving its prop: `signal` rises `rise` degrees above its own usual value (the median of
+    the last `usual_s` seconds), so it follows the person's own resting value, not a fixed angle."""
+
+    signal: Signal
+    rise: float
+    cue: str = ""
+    usual_s: float = 20.0
+
+
+@dataclass(frozen=True)
 class Counting:
     """How reps are counted and holds timed; every value has a default documented here, and an
     exercise file overrides one only with a comment saying what data chose it. Progress units:
@@ -77,6 +88,8 @@ class Counting:
     # (0: any frame out of position breaks a rep; a rep's rest points must be in position anyway;
     # 10 s: longer than the slowest rep with a hold at its end range in the tune split)
     min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
+    max_rep_s: float = 10.0  # a rest older than this is not where the next rep starts (the body settled
+    # elsewhere); longer than the slowest reps of the tune split (about 8 s)
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
     exit: float = 0.4  # below this the hold is over (hysteresis against wobble)
@@ -109,8 +122,8 @@ class Exercise:
     checks: tuple[Condition, ...]
     source: Path
     version: str = ""  # the file's own `version`, for records of what was measured with what
-    segment: Condition | None = None  # while this holds the body is moving its prop (the roller to
-    # the next vertebra): the reps after it form a new segment
+    segment: Segment | None = None  # the body moving its prop (the roller to the next vertebra): the
+    # reps after it form a new segment
 
 
 class _Reader:
@@ -199,7 +212,7 @@ def _slug(text: str) -> str:
 
 VIEWS = ("side", "oblique", "end")
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
-                          "posture_grace_s", "together"),
+                          "posture_grace_s", "max_rep_s", "together"),
                  "hold": ("max_gap_s", "enter", "exit", "level_share", "min_hold_s")}
 
 
@@ -228,6 +241,13 @@ def _read(path: Path) -> dict:
         raise ExerciseError(f"cannot read {path}: {e.strerror}") from e
     except tomllib.TOMLDecodeError as e:
         raise ExerciseError(f"{path}: not valid TOML ({e})") from e
+
+
+def _segment(r: _Reader) -> Segment:
+    seg = Segment(_signal(r.table("signal")), r.get("rise", float), r.get("cue", str, ""), r.get("usual_s", float, 20.0))
+    if seg.rise <= 0 or seg.usual_s <= 0:
+        r.fail("rise", "and usual_s must be above 0")
+    return seg
 
 
 def _positions(r: _Reader) -> tuple[Condition, ...]:
@@ -300,7 +320,7 @@ def load(path: Path) -> Exercise:
         target=(float(target[0]), float(target[1])),
         checks=tuple(_condition(t, cue_needed=True) for t in r.tables("checks")),
         source=Path(path), version=str(r.get("version", (str, int), "")),
-        segment=_condition(r.table("segment")) if "segment" in r.data else None,
+        segment=_segment(r.table("segment")) if "segment" in r.data else None,
     )
     r.check_unknown()
     return ex
