@@ -83,7 +83,16 @@ def test_nothing_is_written_unless_asked(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_routine_runs_on_a_playlist_and_matches_the_truth(tmp_path):
+def test_routine_runs_on_a_playlist_and_matches_the_truth(tmp_path, monkeypatch):
+    from spinecoach.render import overlay
+
+    goals, real = [], overlay.goal_of_step  # what each recording's overlay counts towards
+
+    def recorded(*args):
+        goals.append(real(*args))
+        return goals[-1]
+
+    monkeypatch.setattr(overlay, "goal_of_step", recorded)
     clips = ["open_book_left_front", "open_book_right_oblique", "cat_cow_side", "bird_dog_side", "cobra_side",
              "childs_pose_side"]
     summary = app.run_routine("thoracic_mobility", [SAMPLES / f"{c}.mp4" for c in clips], window=NoWindow(),
@@ -91,6 +100,8 @@ def test_routine_runs_on_a_playlist_and_matches_the_truth(tmp_path):
     steps = {s["exercise"]: s for s in summary}
     full = {c: [r for r in truth(SAMPLES / f"{c}.mp4")["reps"] if not r["partial"]] for c in clips}
     assert steps["open_book"]["reps_by_side"] == {"left": 8, "right": 8} and steps["open_book"]["met"]
+    # The right side's recording showed the left side's 8 with it, not "L 0 R 0".
+    assert [g.earlier_reps for g in goals[:2]] == [(), (("left", 8),)] and goals[1].title == "Open book"
     assert steps["cat_cow"]["reps"] == len(full["cat_cow_side"])
     assert steps["bird_dog"]["reps_by_side"] == {side: sum(r["side"] == side for r in full["bird_dog_side"])
                                                  for side in ("left", "right")}
@@ -124,3 +135,35 @@ def test_the_window_shows_under_a_virtual_display(tmp_path):
         assert img is not None and img.std() > 20  # a picture, not an empty screen
     finally:
         xvfb.terminate()
+
+
+def test_the_annotated_video_is_h264_with_the_live_overlay(tmp_path, tracks, ffmpeg):
+    """`analyze --annotated`: H.264, a few times the source's size at most (mp4v was 29x), and the
+    live window's overlay with its cue line and status line."""
+    import subprocess
+
+    import cv2
+    import numpy as np
+
+    from spinecoach.app.live import Coach
+
+    clip, name = SAMPLES / "bird_dog_side.mp4", "bird_dog"  # a clip with form cues
+    out = tmp_path / "a.mp4"
+    app.analyze_file(clip, name, annotated=out)
+    info = subprocess.run([ffmpeg, "-hide_banner", "-i", str(out)], capture_output=True, text=True, check=False).stderr
+    assert "Video: h264" in info and out.stat().st_size < 3 * clip.stat().st_size
+    coach, cue_frames = Coach(exercises.get(name), mirror=False), []
+    for i, pose in enumerate(tracks[clip.stem].frames()):
+        coach.on_result(pose, np.full((8, 8, 3), 128, np.uint8), 1)
+        if coach.cues.current(coach.step.measurement.t_s):
+            cue_frames.append(i)
+    assert len(cue_frames) > 30
+    drawn, source = cv2.VideoCapture(str(out)), cv2.VideoCapture(str(clip))
+    for i in range(cue_frames[len(cue_frames) // 2] + 1):
+        (_, a), (_, b) = drawn.read(), source.read()
+    h, w = a.shape[:2]
+    u = h / 480  # the overlay's unit
+    band = np.s_[h - int(60 * u):h - int(36 * u), w // 4:3 * w // 4]  # the cue's dark box, 40 units up
+    assert (a[band].max(axis=2) < 40).mean() > 0.3 and (b[band].max(axis=2) < 40).mean() < 0.05
+    status = np.s_[h - int(24 * u):h - 2, 8:int(160 * u)]  # the status line (media time, model)
+    assert (np.abs(a[status].astype(int) - b[status]).max(axis=2) > 80).mean() > 0.1

@@ -161,7 +161,7 @@ def test_a_summary_card_marks_each_step():
 def _codec(ffmpeg, path) -> str:
     import subprocess
 
-    info = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True, text=True).stderr
+    info = subprocess.run([ffmpeg, "-hide_banner", "-i", str(path)], capture_output=True, text=True, check=False).stderr
     return next(line for line in info.splitlines() if "Video:" in line).split("Video:")[1].split()[0]
 
 
@@ -211,7 +211,7 @@ def test_a_video_that_cannot_be_written_is_an_output_error(tmp_path):
     from spinecoach.errors import OutputError
     from spinecoach.io.sinks import VideoWriter
 
-    with pytest.raises(OutputError, match="cannot write video .*missing"):
-        with VideoWriter(tmp_path / "missing" / "a.mp4", 30.0, (64, 48)) as w:
-            for img in _frames(5, (64, 48)):
-                w.write(img)
+    with pytest.raises(OutputError, match="cannot write video .*missing"), \
+            VideoWriter(tmp_path / "missing" / "a.mp4", 30.0, (64, 48)) as w:
+        for img in _frames(5, (64, 48)):
+            w.write(img)
