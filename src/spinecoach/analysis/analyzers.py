@@ -93,7 +93,7 @@ class RepCounter:
         self.pause = _Pause(counting.max_gap_s)
         self.count = 0
         self.count_by_side: Counter = Counter()
-        self._ranges: list[float] = []  # the person's own full reps, in nominal units
+        self._ranges: dict = {}  # side -> the person's own full reps there, in nominal units
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
         self._reset()
@@ -119,13 +119,15 @@ class RepCounter:
     def new_range(self) -> None:
         """The prop moved (the roller to the next vertebra): forget the person's own range (a press
         there may be smaller or larger; the file's floor still holds) and where the rest was."""
-        self._ranges = []
+        self._ranges = {}
         self.lo = self.hi = self.turn_lo = self.turn_hi = self.rest = self.top = self.start_lo = None
         self.trend = 0
 
-    def need(self) -> float:
+    def need(self, side: str | None = None) -> float:
         """The swing a full rep must cover: the file's floor, or the person's own range if larger."""
-        own = self.c.relative_partial * statistics.median(self._ranges) if self._ranges else 0.0
+        # Per side: people are often stiffer one way, and MediaPipe reads some turns larger one way.
+        ranges = self._ranges.get(side)
+        own = self.c.relative_partial * statistics.median(ranges) if ranges else 0.0
         return max(self.c.min_range * self._nominal, own)
 
     @property
@@ -156,7 +158,7 @@ class RepCounter:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
         here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
-        if self.required:
+        if self.required and abs(p) >= self.c.min_range:  # the part comes at the end of the range
             self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
@@ -250,7 +252,7 @@ class RepCounter:
         peak = b
         side = self.active_side
         rom = abs(b.value - a.value) if None not in (a.value, b.value) else 0.0
-        full = size >= self.need()
+        full = size >= self.need(side)
         missing = self.required - self._passed
         self._passed = set()
         checks = {**dict(peak.checks), **{c: c not in missing for c in self.required}}
@@ -259,7 +261,7 @@ class RepCounter:
             return [Event("partial_rep", end_s, rep=rep)]
         if missing:  # the whole range, but a required part (the side bend) never came
             return [Event("incomplete_rep", end_s, rep=rep, text=", ".join(sorted(missing)))]
-        self._ranges.append(size)
+        self._ranges.setdefault(side, []).append(size)
         self.count += 1
         self.count_by_side[side] += 1
         return [Event("rep", end_s, rep=rep)]
