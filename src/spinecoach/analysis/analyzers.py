@@ -158,7 +158,9 @@ class RepCounter:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
         here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
-        if self.required and abs(p) >= self.c.min_range:  # the part comes at the end of the range
+        # A required part (the side bend) comes at the end of the range, within this rep: after the
+        # rest it started from, not in the return of the previous one.
+        if self.required and abs(p) >= self.c.min_range and self.rest is not None:
             self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
