@@ -176,7 +176,8 @@ def _truncated_stream(tmp, ff):
 @pytest.mark.slow
 @pytest.mark.parametrize("make", [_rotated, _variable_frame_rate, _no_person, _all_black, _one_frame, _tiny,
                                   _truncated_stream], ids=lambda f: f.__name__.strip("_"))
-def test_an_unusual_but_valid_video_is_analysed(make, tmp_path, capsys, ffmpeg, monkeypatch):
+def test_an_unusual_but_valid_video_is_analysed(make, tmp_path, capsys, ffmpeg, monkeypatch, model):
+    """(`model`: fetched before, so its download bar is not this run's stderr.)"""
     monkeypatch.setenv("SPINECOACH_CACHE_DIR", str(tmp_path / "cache"))
     video, frames, person = make(tmp_path, ffmpeg)
     code, out, lines = run(capsys, "analyze", video, "--exercise", "cat_cow")

@@ -374,7 +374,7 @@ def test_analyze_reads_a_landmark_track_without_a_model(capsys, monkeypatch, tmp
 # --- end to end, with MediaPipe ----------------------------------------------------------------------
 
 @pytest.mark.slow
-def test_a_normal_analyze_leaves_no_native_log_line(tmp_path):
+def test_a_normal_analyze_leaves_no_native_log_line(tmp_path, model):
     """On an empty track cache (the landmarker runs, and MediaPipe, LiteRT and XNNPACK start up)."""
     env = {**os.environ, "SPINECOACH_CACHE_DIR": str(tmp_path / "cache")}
     argv = [sys.executable, "-m", "spinecoach.cli", "analyze", str(SAMPLES / "cat_cow_side.mp4"), "--exercise",
@@ -386,7 +386,7 @@ def test_a_normal_analyze_leaves_no_native_log_line(tmp_path):
 
 
 @pytest.mark.slow
-def test_verbose_lets_the_native_log_through(tmp_path, ffmpeg):
+def test_verbose_lets_the_native_log_through(tmp_path, ffmpeg, model):
     """The other side of the test above: the lines exist, and it is the silencing that removes them."""
     clip = tmp_path / "short.mp4"
     subprocess.run([ffmpeg, "-v", "error", "-i", str(CLIP), "-t", "1", "-c:v", "libx264", "-pix_fmt", "yuv420p",
