@@ -106,6 +106,10 @@ def test_the_ring_keeps_a_finished_hold_with_its_mark():
     timer.started_s, timer.holds = None, [Hold(10.2, 41.3, 0.5, 20.0)]
     after = hold_view(goal, timer, 50.0)  # the hold ended: it stays on, not 0
     assert (after.label, after.done, after.holding, after.fraction) == ("held 31 s", True, False, 1.0)
+    assert after.best_s is None  # the one shown is the best
+    timer.started_s = 60.0
+    again = hold_view(goal, timer, 62.0)  # a second hold: the ring starts again, the first stays named
+    assert (again.seconds, again.done, again.best_s) == (2.0, False, 41.3 - 10.2)
     short = hold_view(Goal("Cobra", hold_s=15, earlier_holds_s=(9.6,)), Engine(exercises.get("cobra")).analyzer, 3.0)
     assert (short.label, short.done, round(short.fraction, 2)) == ("held 10 s", False, 0.64)  # an earlier recording's
 
@@ -215,3 +219,22 @@ def test_a_video_that_cannot_be_written_is_an_output_error(tmp_path):
             VideoWriter(tmp_path / "missing" / "a.mp4", 30.0, (64, 48)) as w:
         for img in _frames(5, (64, 48)):
             w.write(img)
+
+
+def test_switch_sides_shows_until_the_body_is_on_the_other_side():
+    from spinecoach.render.overlay import AMBER, Goal
+
+    ex = exercises.get("open_book")
+    goal = Goal("Open book", reps=8, sides=("left", "right"), earlier_reps=(("left", 8),))
+
+    def amber_under_the_counts(active):
+        counter = _counter("open_book", {"right": 1})
+        counter._start_votes.clear()
+        if active:
+            counter._start_votes[active] = 5  # the side on top, where open book reads it
+        img = np.zeros((480, 640, 3), np.uint8)
+        Overlay(ex, goal=goal).annotate(img, None, counter)
+        return (np.abs(img[180:225, :300].astype(int) - AMBER).sum(axis=2) < 30).sum()
+
+    assert amber_under_the_counts("left") > 200 and amber_under_the_counts(None) > 200
+    assert amber_under_the_counts("right") == 0

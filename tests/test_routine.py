@@ -226,7 +226,8 @@ def test_a_routine_rests_between_steps_and_names_the_next(cards):
     # open book takes two recordings (one per side), cat-cow the third; then the recordings ran out
     assert titles == ["1/5  Open book", "Rest 15 s", "2/5  Cat-cow", "Thoracic mobility: done"]
     rest = cards[1]
-    assert rest[1] == ["Next: 2/5  Cat-cow", "Target: 5 reps"] and rest[2] == ""  # unpaced: no wait
+    assert rest[1] == [("Open book: 0 reps (left 0, right 0)", False), "Next: 2/5  Cat-cow", "Target: 5 reps"]
+    assert rest[2] == ""  # unpaced: no countdown to wait for
     assert cards[-1][1] == [("Open book: 0 reps (left 0, right 0)", False), ("Cat-cow: 0 reps", False)]
     assert [s["title"] for s in summary] == ["Open book", "Cat-cow"]
 

@@ -114,7 +114,7 @@ class Coach:
 
 
 def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str = "",
-        stop=lambda: False, banner=lambda: "") -> LiveStats:
+        stop=lambda: False) -> LiveStats:
     """The capture loop. Ends at the end of the source, on `q`/Esc/closing the window (`stats.key`
     says which key), when `stop()` turns true (a routine's target met), or on Ctrl-C; whatever
     happened so far is kept in `coach.session`."""
@@ -142,7 +142,7 @@ def run(source, coach: Coach, live_pose, window, recorder=None, model_name: str 
             # Draw on a copy: the model's thread may still be reading this frame.
             canvas = frame.bgr.copy()
             coach.draw(canvas, f"{fps:4.1f} fps  {lat:4.0f} ms  model {model_name}",
-                       "Paused: space to go on" if paused else banner())
+                       "Paused: space to go on" if paused else "")
             if new:
                 stats.latencies_ms.append((time.perf_counter() - captured.pop(last_index, now)) * 1000)
                 for i in [i for i in captured if i < last_index]:

@@ -262,10 +262,9 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                         coach.on_event = broadcast(history.sink(coach.session, k, step_target(sp.step)),
                                                    coach.on_event, speaker)  # saved before logged or said
                         stop = (lambda c=coach, sp=sp: sp.met(c.session)) if sources is None else (lambda: False)
-                        banner = lambda c=coach, sp=sp: "Switch sides" if sp.side_done(c.session) else ""
                         live_pose = LivePose(estimator)
                         try:
-                            stats = run(src, coach, live_pose, window, None, model.variant, stop, banner)
+                            stats = run(src, coach, live_pose, window, None, model.variant, stop)
                         finally:
                             live_pose.close()
                             sp.sessions.append(coach.finish().finish())  # kept even when the step failed
@@ -283,7 +282,8 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
                     break
                 if k + 1 < len(progress) and sp.step.rest_s > 0 and (sources is None or playlist):
                     after = progress[k + 1].step
-                    lines = [f"Next: {k + 2}/{len(progress)}  {after.title or exercises.get(after.exercise).title}",
+                    lines = [(_summary_line(sp.summary()), sp.met()),  # what was just done, with its mark
+                             f"Next: {k + 2}/{len(progress)}  {after.title or exercises.get(after.exercise).title}",
                              f"Target: {_dose_text(after)}"]
                     # A rest is for a person: an unpaced run (a test, a batch) does not wait.
                     if _countdown(window, card, size, f"Rest {sp.step.rest_s:g} s", lines,

@@ -85,18 +85,22 @@ class HoldView:
     done: bool  # the seconds shown reach the target
     holding: bool
     label: str
+    best_s: float | None = None  # the longest finished hold, where it is not the one shown
 
 
 def hold_view(goal: Goal, timer: HoldTimer, t_s: float) -> HoldView:
     """While holding, the time held so far; after a hold, the last hold stays on (with its mark)
-    until the next one starts, so the ring never drops to 0 with no sign a hold was done."""
+    until the next one starts, so the ring never drops to 0 with no sign a hold was done; and the
+    longest finished hold, where it is not the one shown."""
     target = goal.hold_s
     done_s = list(goal.earlier_holds_s) + [h.duration_s for h in timer.holds]
+    best = max(done_s, default=None)
     if timer.holding or not done_s:
         s = timer.elapsed_s(t_s)
-        return HoldView(s, _share(s, target), s >= target > 0, timer.holding, f"hold {target:g} s")
+        return HoldView(s, _share(s, target), s >= target > 0, timer.holding, f"hold {target:g} s", best)
     last = done_s[-1]
-    return HoldView(last, _share(last, target), last >= target > 0, False, f"held {last:.0f} s")
+    return HoldView(last, _share(last, target), last >= target > 0, False, f"held {last:.0f} s",
+                    best if best > last else None)
 
 
 def _share(s: float, target: float) -> float:
@@ -251,9 +255,10 @@ class Overlay:
             y += step
         y -= step - int(28 * u)
         _text(img, "reps per side" if self.goal.sides else "reps", (x, y), 0.6 * u)
-        done = [r.done for r in rows]
-        if len(rows) > 1 and any(done) and not all(done):
-            _text(img, "Switch sides", (x, y + int(34 * u)), 0.8 * u, AMBER, max(2, int(2 * u)))
+        # One side done, the other not, and the body not yet on the other one.
+        if any(r.done for r in rows) and not any(not r.done and r.active for r in rows) \
+                and not all(r.done for r in rows):
+            _text(img, "Switch sides", (x, y + int(38 * u)), 0.9 * u, AMBER, max(2, int(2 * u)))
 
     def _ring(self, img, view: HoldView, elapsed_s: float, u):
         """The hold timer: a ring filling toward the target, the seconds in the middle; after a
@@ -272,8 +277,12 @@ class Overlay:
         _text(img, s, (c[0] - tw // 2, c[1] + th // 2), big, WHITE, big_thick)
         x = c[0] + r + int(14 * u)
         _text_marked(img, view.label, (x, c[1]), 0.8 * u, WHITE, max(1, int(2 * u)), view.done)
-        if not view.holding and view.label.startswith("held"):
-            _text(img, f"target {self.goal.hold_s:g} s", (x, c[1] + int(30 * u)), 0.6 * u, (210, 210, 210))
+        below = (x, c[1] + int(34 * u))
+        if view.best_s is not None:
+            _text_marked(img, f"best {view.best_s:.0f} s", below, 0.65 * u, (210, 210, 210), max(1, int(u)),
+                         view.best_s >= self.goal.hold_s)
+        elif not view.holding and view.label.startswith("held"):
+            _text(img, f"target {self.goal.hold_s:g} s", below, 0.65 * u, (210, 210, 210), max(1, int(u)))
         note = next((text for limit, text in reversed(HOLD_NOTES) if elapsed_s > limit), "")
         if note:
             _text(img, f"{note}: you can stop", (int(16 * u), c[1] + r + int(36 * u)), 0.65 * u, AMBER)
