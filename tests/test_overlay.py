@@ -238,3 +238,32 @@ def test_switch_sides_shows_until_the_body_is_on_the_other_side():
 
     assert amber_under_the_counts("left") > 200 and amber_under_the_counts(None) > 200
     assert amber_under_the_counts("right") == 0
+
+
+def test_a_prop_moved_along_counts_reps_per_place():
+    """Foam-roller mobilisation in a routine: 5 presses at each of 3 places; the mark goes on the
+    place's count at 5 and on the places when 3 have their 5."""
+    from spinecoach.render.overlay import Goal, place_line, rep_rows
+
+    goal = Goal("Foam-roller mobilisation", reps=5, places=3, earlier_places=(5,))
+    counter = _counter("roller_mobilisation", count=9)  # its own total is not what is shown
+    assert [(r.text, r.done) for r in rep_rows(goal, counter, [5, 2])] == [("2/5", False)]
+    assert (place_line(goal, [5, 2]).text, place_line(goal, [5, 2]).done) == ("places 2/3", False)
+    assert (place_line(goal, [5, 5]).text, place_line(goal, [5, 5]).done) == ("places 3/3", True)
+    assert rep_rows(goal, counter, [5, 0])[0].text == "0/5"  # the roller just moved
+    assert place_line(Goal("Foam-roller mobilisation", reps=5), [5, 1]).text == "place 2"  # live: no places asked
+
+
+def test_the_coach_groups_reps_by_place_like_the_session():
+    from spinecoach.app.live import Coach
+    from spinecoach.events import Event, Rep
+
+    coach = Coach(exercises.get("roller_mobilisation"), mirror=False)
+    rep = lambda t: Event("rep", t, rep=Rep(t, t + 1, None, 12.0, 1.0, False))
+    coach.session.events += [rep(1), rep(3), Event("segment", 5.0), Event("segment", 6.0), rep(8)]
+    assert coach.places() == [2, 1] == [g["reps"] for g in coach.session.segments()]
+    coach.session.events.append(Event("segment", 10.0))
+    assert coach.places() == [2, 1, 0]
+    coach.reset(11.0)
+    assert coach.places() == [0]
+    assert Coach(exercises.get("cat_cow"), mirror=False).places() is None

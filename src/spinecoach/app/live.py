@@ -106,7 +106,22 @@ class Coach:
     def draw(self, bgr, status: str, banner: str = "") -> None:
         t = self.step.measurement.t_s if self.step else 0.0
         self.overlay.annotate(bgr, self.step, self.engine.analyzer, cue=self.cues.current(t),
-                              status=status, banner=banner or self.advice)
+                              status=status, banner=banner or self.advice, places=self.places())
+
+    def places(self) -> list[int] | None:
+        """Reps at each place of the prop since the count started, the current place last (0 just
+        after it moved); None for exercises without a prop that moves. Like Session.segments."""
+        if self.ex.segment is None:
+            return None
+        counts = [0]
+        for e in self.session.events:
+            if e.kind == "reset":
+                counts = [0]
+            elif e.kind == "segment" and counts[-1]:
+                counts.append(0)
+            elif e.kind == "rep":
+                counts[-1] += 1
+        return counts
 
     def finish(self) -> Session:
         self._emit(self.engine.finish(), None)

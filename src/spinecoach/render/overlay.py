@@ -36,6 +36,8 @@ class Goal:
     hold_s: float = 0.0
     earlier_reps: tuple[tuple[str | None, int], ...] = ()  # (side, reps) of earlier recordings
     earlier_holds_s: tuple[float, ...] = ()
+    places: int = 0  # places of the prop to do `reps` at (a roller's segments); 0: not asked
+    earlier_places: tuple[int, ...] = ()  # reps at each place in earlier recordings
 
 
 def goal_of(exercise: Exercise) -> Goal:
@@ -51,7 +53,8 @@ def goal_of_step(step, exercise: Exercise, earlier=()) -> Goal:
     by_side = Counter(r.side for s in earlier for r in s.reps())
     return Goal(step.title or exercise.title, step.reps, tuple(step.sides), step.hold_s,
                 tuple(sorted(by_side.items(), key=lambda kv: str(kv[0]))),
-                tuple(h.duration_s for s in earlier for h in s.holds()))
+                tuple(h.duration_s for s in earlier for h in s.holds()), getattr(step, "segments", 0),
+                tuple(g["reps"] for s in earlier for g in (s.segments() or [])))
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,13 @@ class Row:
     active: bool = False
 
 
-def rep_rows(goal: Goal, counter: RepCounter) -> list[Row]:
-    """The counts to show: per side where the goal has sides, else in all; earlier recordings added."""
+def rep_rows(goal: Goal, counter: RepCounter, places: list[int] | None = None) -> list[Row]:
+    """The counts to show: per side where the goal has sides, at the current place where reps are
+    counted per place of a prop (`places`: reps at each place so far, the current one last), else in
+    all; earlier recordings added."""
+    if places is not None:
+        here = places[-1] if places else 0
+        return [Row(f"{here}/{goal.reps}", bool(goal.reps) and here >= goal.reps)]
     earlier = dict(goal.earlier_reps)
     if not goal.sides:
         n = counter.count + sum(earlier.values())
@@ -101,6 +109,15 @@ def hold_view(goal: Goal, timer: HoldTimer, t_s: float) -> HoldView:
     last = done_s[-1]
     return HoldView(last, _share(last, target), last >= target > 0, False, f"held {last:.0f} s",
                     best if best > last else None)
+
+
+def place_line(goal: Goal, places: list[int]) -> Row:
+    """Where the prop is ("place 2") and, where the goal asks for a number of places, how many
+    are done at their target."""
+    if not goal.places:
+        return Row(f"place {max(len(places), 1)}", False)
+    full = sum(n >= goal.reps for n in list(goal.earlier_places) + list(places))
+    return Row(f"places {min(full, goal.places)}/{goal.places}", full >= goal.places)
 
 
 def _share(s: float, target: float) -> float:
@@ -201,7 +218,9 @@ class Overlay:
         self.bar_mark = exercise.counting.min_range if exercise.kind == "reps" else exercise.counting.enter
 
     def annotate(self, img: np.ndarray, step: Step | None, analyzer, cue: str = "", status: str = "",
-                 banner: str = "") -> np.ndarray:
+                 banner: str = "", places: list[int] | None = None) -> np.ndarray:
+        """Draw on `img`. `places`: for an exercise counted per place of a prop, the reps at each
+        place so far (the current one last)."""
         if self.mirror:
             cv2.flip(img, 1, dst=img)
         h = img.shape[0]
@@ -210,7 +229,7 @@ class Overlay:
             self._skeleton(img, step.pose.image, u)
         self._title(img, u)
         if isinstance(analyzer, RepCounter):
-            self._count(img, analyzer, u)
+            self._count(img, analyzer, u, places if self.ex.segment is not None else None)
             self._bar(img, analyzer.progress if analyzer.ready else 0.0, u)
         elif isinstance(analyzer, HoldTimer):
             t = step.measurement.t_s if step else 0.0
@@ -244,17 +263,22 @@ class Overlay:
         scale = _fit(self.goal.title, 0.8 * u, w - int(60 * u))
         _text(img, self.goal.title, (int(14 * u), int(32 * u)), scale, WHITE, max(1, int(2 * u)))
 
-    def _count(self, img, counter: RepCounter, u):
+    def _count(self, img, counter: RepCounter, u, places: list[int] | None = None):
         """The count against the target, a line per side where sides apply; a mark when met."""
         x, y = int(14 * u), int(92 * u)
-        rows = rep_rows(self.goal, counter)
+        rows = rep_rows(self.goal, counter, places)
         scale, thick, step = (1.5 * u, max(2, int(3 * u)), int(52 * u)) if len(rows) > 1 \
             else (2.0 * u, max(2, int(4 * u)), int(70 * u))
         for row in rows:
             _text_marked(img, row.text, (x, y), scale, AMBER if row.active else WHITE, thick, row.done)
             y += step
         y -= step - int(28 * u)
-        _text(img, "reps per side" if self.goal.sides else "reps", (x, y), 0.6 * u)
+        _text(img, "reps per side" if self.goal.sides else "reps here" if places is not None else "reps", (x, y),
+              0.6 * u)
+        if places is not None:
+            line = place_line(self.goal, places)
+            _text_marked(img, line.text, (x, y + int(38 * u)), 0.9 * u, WHITE, max(2, int(2 * u)), line.done)
+            return
         # One side done, the other not, and the body not yet on the other one.
         if any(r.done for r in rows) and not any(not r.done and r.active for r in rows) \
                 and not all(r.done for r in rows):
