@@ -167,3 +167,30 @@ def test_the_annotated_video_is_h264_with_the_live_overlay(tmp_path, tracks, ffm
     assert (a[band].max(axis=2) < 40).mean() > 0.3 and (b[band].max(axis=2) < 40).mean() < 0.05
     status = np.s_[h - int(24 * u):h - 2, 8:int(160 * u)]  # the status line (media time, model)
     assert (np.abs(a[status].astype(int) - b[status]).max(axis=2) > 80).mean() > 0.1
+
+
+@pytest.mark.slow
+def test_the_physiotherapists_routine_on_a_playlist_matches_the_truth(tmp_path):
+    """`routine physio_four_step` over its bundled clips: presses per roller place, hold seconds, and
+    rotations per side with and without the side bend (the clips hold 3 and 2 per side, not 10)."""
+    clips = ["roller_mobilisation_side", "childs_pose_reach_side", "kneeling_lat_stretch_side",
+             "seated_rotation_front", "seated_rotation_oblique", "seated_rotation_side_bend_front",
+             "seated_rotation_side_bend_oblique"]
+    summary = app.run_routine("physio_four_step", [SAMPLES / f"{c}.mp4" for c in clips], window=NoWindow(),
+                              countdown_s=0, json_out=tmp_path / "r.json", paced=False)
+    steps = {s["exercise"]: s for s in summary}
+    t = {c: truth(SAMPLES / f"{c}.mp4") for c in clips}
+    presses = [sum(not r["partial"] and r["segment"] == k for r in t["roller_mobilisation_side"]["reps"])
+               for k in range(3)]
+    assert steps["roller_mobilisation"]["reps_by_segment"] == presses == [5, 5, 5]
+    for clip, name, tol in (("childs_pose_reach_side", "childs_pose_reach", 0.6),
+                            ("kneeling_lat_stretch_side", "kneeling_lat_stretch", 1.1)):  # its known late end
+        (h,) = t[clip]["holds"]
+        assert steps[name]["holds_s"] == [pytest.approx(h["end_s"] - h["start_s"], abs=tol)]
+
+    def per_side(names):
+        full = [r for c in names for r in t[c]["reps"] if not r["partial"] and not r.get("incomplete")]
+        return {side: sum(r["side"] == side for r in full) for side in ("left", "right")}
+
+    assert steps["seated_rotation"]["reps_by_side"] == per_side(clips[3:5]) == {"left": 6, "right": 6}
+    assert steps["seated_rotation_side_bend"]["reps_by_side"] == per_side(clips[5:]) == {"left": 4, "right": 4}
