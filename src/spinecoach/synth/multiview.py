@@ -250,21 +250,41 @@ BY_NAME = {e.name: e for e in ENTRIES}
 # -- rendering and landmarking (needs the [synth] extra and MediaPipe) -----------------------------
 PAD_M = {"head": 0.2, "left_wrist": 0.18, "right_wrist": 0.18, "left_ankle": 0.22, "right_ankle": 0.22}
 EDGE = 0.02  # share of the image kept clear at each border
+HAND_M, SKULL_M = 0.21, 0.24  # wrist to finger tip, top of the neck to the top of the skull (tall bodies)
 
 
 def fits(camera, joints: np.ndarray) -> bool:
-    """Every joint, padded to the body surface around it (skull, hand, foot), inside the image."""
+    """Every joint, padded to the body surface around it (skull, hand, foot), and the finger tips and
+    the top of the skull (a padded wrist misses a long hand reaching toward an image border) inside
+    the image."""
     from spinecoach.synth.skeleton import JOINT_BONES
 
     pad = np.array([PAD_M.get(n, 0.1) for n in JOINT_BONES])
-    cam = joints @ camera.rotation.T + camera.translation
+    tips = extremities(joints)
+    points = np.concatenate([joints, tips], axis=-2)
+    pad = np.concatenate([pad, np.full(tips.shape[-2], 0.03)])
+    cam = points @ camera.rotation.T + camera.translation
     if (cam[..., 2] < 0.3).any():
         return False
-    px = camera.project(joints)
+    px = camera.project(points)
     r = pad * camera.fx / cam[..., 2]
     w, h = camera.width, camera.height
     return bool((px[..., 0] - r >= EDGE * w).all() and (px[..., 0] + r <= (1 - EDGE) * w).all()
                 and (px[..., 1] - r >= EDGE * h).all() and (px[..., 1] + r <= (1 - EDGE) * h).all())
+
+
+def extremities(joints: np.ndarray) -> np.ndarray:
+    """(..., 3, 3): the two finger tips (the forearm prolonged by a long hand) and the top of the skull."""
+    from spinecoach.synth.skeleton import JOINT_BONES
+
+    j = {n: joints[..., i, :] for i, n in enumerate(JOINT_BONES)}
+
+    def beyond(a, b, length):
+        d = j[b] - j[a]
+        return j[b] + length * d / np.linalg.norm(d, axis=-1, keepdims=True)
+
+    return np.stack([beyond("left_elbow", "left_wrist", HAND_M), beyond("right_elbow", "right_wrist", HAND_M),
+                     beyond("neck", "head", SKULL_M)], axis=-2)
 
 
 def fitted(clip: Clip, joints: np.ndarray) -> Clip:
