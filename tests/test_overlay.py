@@ -25,7 +25,8 @@ def test_overlay_fits_the_frame(size, name):
     ex = exercises.get(name)
     engine = Engine(ex)
     if ex.kind == "hold":
-        engine.analyzer.started_s = 0.0; engine.analyzer.ready = True  # a hold running for 40 s (past the target, ring full)
+        engine.analyzer.started_s = 0.0  # a hold running for 40 s (past the target, ring full)
+        engine.analyzer.ready = True
     img = np.zeros((size[1], size[0], 3), np.uint8)
     Overlay(ex).annotate(img, _step(ex), engine.analyzer, cue=LONG_CUE, status="25.0 fps  40 ms  model full",
                          banner="Move back, your feet are out of view")

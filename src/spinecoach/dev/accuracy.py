@@ -59,13 +59,13 @@ def replay(track: LandmarkTrack, truth: dict, passes: int = 4) -> tuple[Landmark
     reps, holds = [], []
     t0 = float(track.timestamps_ms[0]) / 1000.0
     for k in range(passes):
-        off = k * span_s
-        for r in truth["reps"]:
-            s, e = (r["start_s"] - t0, r["end_s"] - t0) if k % 2 == 0 else (span_s - (r["end_s"] - t0), span_s - (r["start_s"] - t0))
-            reps.append({**r, "start_s": t0 + off + s, "end_s": t0 + off + e})
-        for h in truth["holds"]:
-            s, e = (h["start_s"] - t0, h["end_s"] - t0) if k % 2 == 0 else (span_s - (h["end_s"] - t0), span_s - (h["start_s"] - t0))
-            holds.append({"start_s": t0 + off + s, "end_s": t0 + off + e})
+        def placed(x: dict) -> dict:
+            s, e = x["start_s"] - t0, x["end_s"] - t0
+            s, e = (s, e) if k % 2 == 0 else (span_s - e, span_s - s)  # backward: mirrored in the clip
+            return {"start_s": t0 + k * span_s + s, "end_s": t0 + k * span_s + e}
+
+        reps += [{**r, **placed(r)} for r in truth["reps"]]
+        holds += [placed(h) for h in truth["holds"]]
     reps = _join_cut_reps(sorted(reps, key=lambda r: r["start_s"]), t0, span_s, passes)
     return new, {**truth, "reps": reps, "holds": _merge(sorted(holds, key=lambda h: h["start_s"]), dt / 1000 * 1.5)}
 
@@ -75,9 +75,12 @@ def _join_cut_reps(reps: list[dict], t0: float, span_s: float, passes: int) -> l
     they are one whole movement (cow -> cat, then cat -> cow), so the replay's truth has one full rep."""
     turns = [t0 + k * span_s for k in range(1, passes)]
     out: list[dict] = []
+
+    def at_turn(x: float) -> bool:
+        return any(abs(x - t) < 0.35 for t in turns)
+
     for r in reps:
         prev = out[-1] if out else None
-        at_turn = lambda x: any(abs(x - t) < 0.35 for t in turns)
         if prev and prev.get("partial") and r.get("partial") and at_turn(prev["end_s"]) and at_turn(r["start_s"]):
             out[-1] = {**prev, "end_s": r["end_s"], "partial": False}
         else:
@@ -215,14 +218,18 @@ def table(own: list[dict], cross: list[dict]) -> dict:
         out[f"{source}/{exercise}/{view}"] = cell
     for source in sorted({c["source"] for c in cross}):
         rows = [c for c in cross if c["source"] == source]
-        out[f"{source}/false_counts"] = {"analyses": len(rows), "with_counts": sum(bool(c["reps"] or c["holds"]) for c in rows)}
+        counted = sum(bool(c["reps"] or c["holds"]) for c in rows)
+        out[f"{source}/false_counts"] = {"analyses": len(rows), "with_counts": counted}
     return out
 
 
 def report(own: list[dict], cross: list[dict]) -> str:
     lines = ["| source | exercise | view | clips | exact | off-by-one | norm. count err | holds found | hold err s |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|"]
-    fmt = lambda v: "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
+    def fmt(v) -> str:
+        return "" if v is None else f"{v:.2f}" if isinstance(v, float) else str(v)
+
     for key, c in table(own, cross).items():
         parts = key.split("/")
         if parts[-1] == "false_counts":
@@ -232,14 +239,15 @@ def report(own: list[dict], cross: list[dict]) -> str:
     lines.append("")
     for key, c in table(own, cross).items():
         if key.endswith("false_counts"):
-            lines.append(f"- {key.split('/')[0]}: {c['with_counts']} of {c['analyses']} analyses as another exercise counted something")
+            lines.append(f"- {key.split('/')[0]}: {c['with_counts']} of {c['analyses']} analyses as another "
+                         "exercise counted something")
     wrong = [r for r in own if not r["exact"] or not r["holds_exact"]]
     if wrong:
         lines += ["", "Clips not exact (true/found reps, holds):"]
-        lines += [f"- {r['source']}/{r['clip']}: reps {r['true_reps']}/{r['reps']}, holds {r['true_holds']}/{r['holds']}"
-                  for r in wrong]
+        lines += [f"- {r['source']}/{r['clip']}: reps {r['true_reps']}/{r['reps']}, "
+                  f"holds {r['true_holds']}/{r['holds']}" for r in wrong]
     false = [c for c in cross if c["reps"] or c["holds"]]
     if false:
-        lines += ["", "False counts:"] + [f"- {c['source']}/{c['clip']} as {c['as']}: {c['reps']} reps, {c['holds']} holds"
-                                         for c in false]
+        lines += ["", "False counts:"] + [f"- {c['source']}/{c['clip']} as {c['as']}: {c['reps']} reps, "
+                                         f"{c['holds']} holds" for c in false]
     return "\n".join(lines) + "\n"

@@ -189,8 +189,7 @@ def _signal(r: _Reader) -> Signal:
             indices(name)
         except (KeyError, TypeError):
             r.fail("points", f"names an unknown landmark {name!r}")
-    need = {"joint_angle": (3, 0), "elevation": (2, 0), "tilt": (2, 0), "relative_elevation": (2, 2), "line_angle": (2, 2),
-            "axis_angle": (2, 2), "twist": (2, 2), "side_bend": (2, 2), "distance_ratio": (2, 2)}[kind]
+    need = {"joint_angle": (3, 0), "elevation": (2, 0), "tilt": (2, 0)}.get(kind, (2, 2))  # points, reference
     if (len(points), len(reference)) != need:
         r.fail("points", f"of a {kind} signal take {need[0]} points and {need[1]} reference points")
     return Signal(kind, points, reference, r.choice("either_side", ("", "max", "min"), ""))
@@ -244,7 +243,8 @@ def _read(path: Path) -> dict:
 
 
 def _segment(r: _Reader) -> Segment:
-    seg = Segment(_signal(r.table("signal")), r.get("rise", float), r.get("cue", str, ""), r.get("usual_s", float, 20.0))
+    seg = Segment(_signal(r.table("signal")), r.get("rise", float), r.get("cue", str, ""),
+                  r.get("usual_s", float, 20.0))
     if seg.rise <= 0 or seg.usual_s <= 0:
         r.fail("rise", "and usual_s must be above 0")
     return seg
