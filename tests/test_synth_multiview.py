@@ -132,3 +132,8 @@ def test_committed_truth_is_what_the_seeded_script_gives(path):
         {k: v for k, v in fresh.items() if k not in rendered_only}
     # the fit only widens the view or moves the camera back, never closer
     assert truth["hfov_deg"] >= entry.clip.hfov_deg and truth["distance_m"] >= entry.clip.distance_m
+
+
+def test_every_catalogue_clip_is_committed_in_its_split():
+    committed = {(p.parent.name, p.stem) for p in COMMITTED}
+    assert committed == {(e.split, e.name) for e in ENTRIES}
