@@ -90,6 +90,11 @@ class RepCounter:
         self.c, self.shape, self.side_at, self.required = counting, shape, side_at, required
         self._passed: set = set()  # required checks passed since the last rep ended
         self._first_s = None  # when tracking began
+        self._half_s = None  # when the current return was halfway back
+        # A minimum-jerk return covers `return_share` of its way at tau_r of its time, half at 0.5: the
+        # rest of the way takes (1 - tau_r) / (tau_r - 0.5) times the half-to-return_share time.
+        tau_r = _minjerk_time(counting.return_share)
+        self._rest_lead = (1 - tau_r) / (tau_r - 0.5) if tau_r >= 0.6 else 0.0  # too near halfway: noise
         self.pause = _Pause(counting.max_gap_s)
         self.count = 0
         self.count_by_side: Counter = Counter()
@@ -213,17 +218,24 @@ class RepCounter:
         return []
 
     def _returned(self, p: float, t_s: float) -> list[Event]:
-        """Out-and-back: the rep is over once the body came back most of the way from the peak."""
+        """Out-and-back: the rep is over once the body came back most of the way from the peak.
+        It is counted then; its end is where a smooth return from there would reach the rest."""
         rise = self.top.p - self.start_lo.p
-        if self.top.p - p < self.c.return_share * rise:
+        fallen = self.top.p - p
+        if fallen < rise / 2:
+            self._half_s = None  # not (or no longer: a dip mid-rep) halfway back
+        elif self._half_s is None:
+            self._half_s = t_s
+        if fallen < self.c.return_share * rise:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.rest = self.top = None
+        end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
         if self._out_since is None:
-            return self._swing(lo, hi, end_s=t_s)
+            return self._swing(lo, hi, end_s=end_s)
         # Back, but not (yet) in position: the rep counts if the body settles into it soon (MediaPipe
         # places the hips late), not if it goes elsewhere (getting up after the last rep).
-        self._pending = (lo, hi, t_s)
+        self._pending = (lo, hi, end_s)
         return []
 
     def _settle(self, t_s: float, in_position: bool) -> list[Event]:
@@ -278,6 +290,15 @@ class RepCounter:
         if self.shape == "out_and_back" and self.trend < 0 and self.top is not None and self.start_lo is not None:
             return self._returned(self.lo.p, t_s)
         return []
+
+
+def _minjerk_time(share: float) -> float:
+    """The time (0..1) at which a minimum-jerk movement has covered `share` of its way."""
+    lo, hi = 0.0, 1.0
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if 10 * mid**3 - 15 * mid**4 + 6 * mid**5 < share else (lo, mid)
+    return (lo + hi) / 2
 
 
 MINJERK_LEAD = 1.38  # min-jerk movement: from 85% to 100% of it takes 1.38 x the time from 50% to 85%
