@@ -114,6 +114,9 @@ class RepCounter:
         self._out_since = None
         self._pending = None
         self._start_votes = Counter()
+        self._forget_extremes()
+
+    def _forget_extremes(self):
         self.lo = self.hi = None  # running extremes since the last turning point
         self.trend = 0  # +1 rising toward a peak, -1 falling, 0 not known yet
         self.turn_lo = self.turn_hi = None  # the last confirmed low and high
@@ -125,8 +128,7 @@ class RepCounter:
         """The prop moved (the roller to the next vertebra): forget the person's own range (a press
         there may be smaller or larger; the file's floor still holds) and where the rest was."""
         self._ranges = {}
-        self.lo = self.hi = self.turn_lo = self.turn_hi = self.rest = self.top = self.start_lo = None
-        self.trend = 0
+        self._forget_extremes()
 
     def need(self, side: str | None = None) -> float:
         """The swing a full rep must cover: the file's floor, or the person's own range if larger."""
