@@ -9,10 +9,10 @@ Reps: a rep is a swing between two turning points of the signal, found with hyst
 is confirmed once the signal has come back from it by `turn`): for an out-and-back exercise the
 return from a peak to rest, for a cycle the swing from the first phase's extreme to the second's.
 A swing counts when it covers at least `min_range` of the nominal range and at least
-`relative_partial` of the person's own median rep; smaller swings that still left `turn` behind are
-partial reps. Nothing waits for stillness: a person may start moving at once. Frames out of the
-exercise's posture (e.g. not on hands and knees) reset the swing, so movements between exercises
-are not reps. Time is media time.
+`relative_partial` of the person's own median rep on that side; smaller swings that still left
+`turn` behind are partial reps. Nothing waits for stillness: a person may start moving at once. A
+rep's rest points must be in the exercise's position (e.g. on hands and knees), and a long spell out
+of it starts afresh, so movements between exercises are not reps. Time is media time.
 """
 
 from __future__ import annotations
@@ -250,14 +250,14 @@ class RepCounter:
             self._pending = None
         return []
 
-    def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None, end_ok: bool = True) -> list[Event]:
+    def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None) -> list[Event]:
         """A rep from a to b (and, out-and-back, back to rest at end_s): counted when its rest points
         were in the exercise's position and it covered the person's range."""
         if a is None:
             return []
-        # Out-and-back: the rest it started from and the return; a cycle: both of its extremes (cat
-        # and cow on all fours).
-        rests_ok = a.posture_ok and end_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
+        # Out-and-back: the rest it started from (a return not yet in position waits in _settle);
+        # a cycle: both of its extremes (cat and cow on all fours).
+        rests_ok = a.posture_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
         if not rests_ok:
             return []
         size = abs(b.p - a.p)
