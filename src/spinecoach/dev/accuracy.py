@@ -12,6 +12,7 @@ import json
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -188,13 +189,16 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
 def _variants(a: str, b: str) -> bool:
     """Whether one exercise file extends the other (`base`): the same movement, told apart by a prop
     MediaPipe cannot see."""
+    return _base(a) == b or _base(b) == a
+
+
+@lru_cache(maxsize=None)
+def _base(name: str) -> str | None:
+    """The exercise a file extends (read once per name, not per clip)."""
     from spinecoach.exercises import spec as exercises
 
-    def base(name):
-        path = exercises._find(name, exercises.search_path())
-        return exercises._read(path).get("base") if path else None
-
-    return base(a) == b or base(b) == a
+    path = exercises._find(name, exercises.search_path())
+    return exercises._read(path).get("base") if path else None
 
 
 def table(own: list[dict], cross: list[dict]) -> dict:

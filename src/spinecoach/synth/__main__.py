@@ -29,22 +29,33 @@ def main(argv=None) -> int:
             print(f"{c.name:28s} {c.exercise:12s} {c.view:8s} {c.size[0]}x{c.size[1]} {c.fps:g} fps "
                   f"{frame_count(c)} frames")
         return 0
-    names = [c.name for c in CLIPS] if args.all else args.names
-    unknown = [n for n in names if n not in BY_NAME]
-    if unknown or not names:
-        print(f"Error: unknown clip {unknown[0]!r}; valid: {', '.join(BY_NAME)}" if unknown
-              else "Error: name clips or pass --all", file=sys.stderr)
+    names = _picked(args, [c.name for c in CLIPS], BY_NAME, f"valid: {', '.join(BY_NAME)}")
+    if names is None:
         return 2
     from tqdm import tqdm
 
-    # spawn, not fork: an OpenGL context in a forked child of a torch process recompiles
-    # its shaders on every frame and grows without bound.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool, tqdm(total=len(names), unit="clip") as bar:
+    with _pool(args.jobs) as pool, tqdm(total=len(names), unit="clip") as bar:
         for name in pool.map(render_named, names, [args.out] * len(names)):
             bar.set_postfix_str(name)
             bar.update(1)
     return 0
+
+
+def _picked(args, every: list[str], valid, hint: str) -> list[str] | None:
+    """The clips asked for (all with --all); None, after one error line, for unknown or none."""
+    names = every if args.all else args.names
+    unknown = [n for n in names if n not in valid]
+    if unknown or not names:
+        print(f"Error: unknown clip {unknown[0]!r}; {hint}" if unknown else "Error: name clips or pass --all",
+              file=sys.stderr)
+        return None
+    return names
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    # spawn, not fork: an OpenGL context in a forked child of a torch process recompiles
+    # its shaders on every frame and grows without bound.
+    return ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("spawn"))
 
 
 def multiview_main(argv) -> int:
@@ -76,15 +87,11 @@ def multiview_main(argv) -> int:
             print(f"{c.name:40s} {e.split:8s} {c.look:6s} {c.view:13s} {c.camera_h_m:4.2f} m {c.distance_m:4.2f} m "
                   f"{c.size[0]}x{c.size[1]} {c.fps:g} fps {frame_count(c)} frames")
         return 0
-    names = [e.name for e in entries] if args.all else args.names
-    unknown = [n for n in names if n not in BY_NAME]
-    if unknown or not names:
-        print(f"Error: unknown clip {unknown[0]!r}; see --list" if unknown else "Error: name clips or pass --all",
-              file=sys.stderr)
+    names = _picked(args, [e.name for e in entries], BY_NAME, "see --list")
+    if names is None:
         return 2
-    ctx = multiprocessing.get_context("spawn")
     n = len(names)
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs), mp_context=ctx) as pool:
+    with _pool(args.jobs) as pool:
         for i, s in enumerate(pool.map(render_entry, names, [args.renders] * n, [args.out] * n), 1):
             print(f"[{i}/{n}] {names[i - 1]}: {s['frames']} frames, pose in {s['found']:.1%}", flush=True)
     return 0
