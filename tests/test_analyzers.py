@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
+from spinecoach.dev.accuracy import REAL_DEV
 from spinecoach.exercises.spec import Counting
 from spinecoach.synth.kinematics import keyframe_curve
 
@@ -22,7 +23,8 @@ def reps_signal(tempos_s, amplitudes, rest_s=0.8, lead_s=2.0, base=0.0):
     return keys, t + 1.5, truth
 
 
-def run(analyzer, progress_at, duration_s, noise=0.0, missing=lambda t: False, seed=0, posture=lambda t: True):
+def run(analyzer, progress_at, duration_s, noise=0.0, missing=lambda t: False, seed=0, posture=lambda t: True,
+        position=lambda t: True):
     rng = np.random.default_rng(seed)
     events = []
     for t in np.arange(0, duration_s, 1 / FPS):
@@ -30,7 +32,7 @@ def run(analyzer, progress_at, duration_s, noise=0.0, missing=lambda t: False, s
             m = Measurement(t, None, reason="cannot see wrists")
         else:
             p = progress_at(t) + rng.normal(0, noise)
-            m = Measurement(t, p, value=40.0 * p, posture_ok=posture(t))
+            m = Measurement(t, p, value=40.0 * p, posture_ok=posture(t) and position(t), position_ok=position(t))
         events += analyzer.update(m)
     events += analyzer.finish(duration_s)
     return events
@@ -95,6 +97,28 @@ def test_movement_out_of_the_exercise_posture_is_not_counted():
     c = RepCounter(COUNTING)
     run(c, curve(keys), end, noise=0.02, posture=lambda t: not (second[0] - 0.5 <= t <= second[0] + 0.5))
     assert c.count == 3
+
+
+def test_a_peak_out_of_the_shared_position_is_not_a_rep():
+    # Rest points on all fours, the peak not (getting up lifts an arm too): not a rep.
+    keys, end, truth = reps_signal([3.0] * 4, [1.0] * 4)
+    last = truth[-1]
+    c = RepCounter(COUNTING)
+    run(c, curve(keys), end, noise=0.02, position=lambda t: not (last[0] + 0.6 <= t <= last[1] - 0.6))
+    assert c.count == 3
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_getting_up_after_the_last_bird_dog_is_not_a_rep():
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # A real man does six bird dogs (3 per side), then gets up on one arm at 50.5 s (hand labels).
+    track = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
+    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    assert summary["rep_count"] == 6 and summary["rep_count_by_side"] == {"left": 3, "right": 3}
+    assert max(r["end_s"] for r in summary["reps"]) < 50.5
 
 
 def test_short_dropouts_pause_without_losing_the_rep():

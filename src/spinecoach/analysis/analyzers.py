@@ -40,6 +40,7 @@ class Measurement:
     posture_ok: bool = True  # the body is in the exercise's position (hands and knees, lying on the side, ...)
     reason: str = ""  # why progress is None, or why the posture is not the exercise's
     checks: tuple[tuple[str, bool], ...] = ()  # (check id, passed) of the exercise's form checks
+    position_ok: bool = True  # the shared named position alone (on all fours): holds at a rep's peak too
 
 
 class _Pause:
@@ -71,6 +72,7 @@ class _Extreme:
     side: str | None
     checks: tuple
     posture_ok: bool = True
+    position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
 
@@ -164,7 +166,7 @@ class RepCounter:
             # A person changes sides by leaving the position (rolling over), which resets the votes:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
-        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok)
+        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok)
         # A required part (the side bend) comes at the end of the range, within this rep: after the
         # rest it started from, not in the return of the previous one.
         if self.required and abs(p) >= self.c.min_range and self.rest is not None:
@@ -255,9 +257,10 @@ class RepCounter:
         were in the exercise's position and it covered the person's range."""
         if a is None:
             return []
-        # Out-and-back: the rest it started from (a return not yet in position waits in _settle);
-        # a cycle: both of its extremes (cat and cow on all fours).
-        rests_ok = a.posture_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
+        # Out-and-back: the rest it started from (a return not yet in position waits in _settle), and
+        # the peak in the shared position (a bird dog's reach is on all fours; getting up after the
+        # last rep lifts an arm too, real_dev bird_dog_pwarenfo); a cycle: both of its extremes.
+        rests_ok = a.posture_ok and b.position_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
         if not rests_ok:
             return []
         size = abs(b.p - a.p)

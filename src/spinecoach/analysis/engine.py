@@ -129,8 +129,9 @@ class Engine:
     def _measurement(self, t_s, world, progress, value, side, checks_side) -> Measurement:
         posture = next((c for c in self.ex.posture if not c.holds(world)), None)
         checks = tuple((c.id, c.holds(world)) for c in self._checks[checks_side])
+        position_ok = posture is None or all(c.holds(world) for c in self.ex.position)
         return Measurement(t_s, progress, value, side, posture is None,
-                           reason=posture.cue if posture is not None else "", checks=checks)
+                           reason=posture.cue if posture is not None else "", checks=checks, position_ok=position_ok)
 
     def _progress(self, values: tuple[float, ...]) -> float:
         """The counting signal in nominal units (see analyzers): one phase, several moving together,

@@ -115,6 +115,8 @@ class Exercise:
     phases: tuple[Phase, ...]
     counting: Counting
     posture: tuple[Condition, ...]  # the exercise's position, checked on every frame
+    position: tuple[Condition, ...]  # of those, the shared named positions (`positions`): they hold all
+    # through a rep, its peak included (a bird dog's reach is on all fours; getting up is not)
     sides: str  # "none"; "mirror": the signal is for the left side, the right is mirrored, the side of a
     # rep is the one further along at its peak; "upper_shoulder": the side on top before the rep;
     # "sign": the signal is signed, positive toward the person's left (a rotation to either side)
@@ -315,7 +317,7 @@ def load(path: Path) -> Exercise:
         instruction=r.get("instruction", str), needs=needs,
         min_visibility=r.get("min_visibility", float, 0.5), signal=_signal(r.table("signal")),
         phases=tuple(phases), counting=_counting(r, kind),
-        posture=_positions(r) + tuple(_condition(t) for t in r.tables("posture")),
+        posture=(position := _positions(r)) + tuple(_condition(t) for t in r.tables("posture")), position=position,
         sides=r.choice("sides", SIDE_MODES, "none"),
         target=(float(target[0]), float(target[1])),
         checks=tuple(_condition(t, cue_needed=True) for t in r.tables("checks")),
