@@ -121,6 +121,19 @@ def test_getting_up_after_the_last_bird_dog_is_not_a_rep():
     assert max(r["end_s"] for r in summary["reps"]) < 50.5
 
 
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_foot_just_out_of_the_frame_still_counts_its_leg():
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # A real phone video: the extended left leg's foot leaves the image (x up to 1.25) in the second
+    # rep (right arm, hidden behind the body, and left leg; hand labels 7.9-12.9 s).
+    track = LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz")
+    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
+
+
 def test_short_dropouts_pause_without_losing_the_rep():
     keys, end, truth = reps_signal([4.0] * 3, [1.0] * 3)
     mid = (truth[1][0] + truth[1][1]) / 2

@@ -36,8 +36,10 @@ def test_visibility_gating_names_what_is_not_seen():
     image[:, 3] = 0.9
     image[INDEX["left_knee"], 3] = 0.1
     assert unreliable(image, ["left_knee", "mid_knee", "nose"], 0.5) == ["left_knee"]  # mid needs one
-    image[INDEX["right_knee"], 0] = 1.4  # out of the frame
+    image[INDEX["right_knee"], 0] = 1.4  # far out of the frame: a guess
     assert unreliable(image, ["mid_knee"], 0.5) == ["mid_knee"]
+    image[INDEX["right_knee"], 0] = 1.15  # just past the border: placed from the rest of the limb
+    assert unreliable(image, ["mid_knee"], 0.5) == []
 
 
 def test_one_euro_smooths_jitter_and_follows_moves():
