@@ -140,6 +140,10 @@ class Engine:
         if self.ex.shape == "cycle":
             return float(np.nan_to_num((p[1] - p[0]) / 2))  # both phases read one signal: seen together
         p = p[~np.isnan(p)]  # the phases seen in this frame
+        if len(self.ex.phases) > 1:
+            # Below its start a phase is at rest however low it reads (a bird dog's leg seen from its
+            # feet end, 15 degrees under the file's start): phases seen in turns must agree on rest.
+            p = np.maximum(p, 0.0)
         how = self.ex.counting.together
         return float(p.min() if how == "min" else p.max() if how == "max" else p.mean())
 
