@@ -12,7 +12,9 @@ import pytest
 
 from spinecoach.pose.track import LandmarkTrack
 from spinecoach.synth.clips import LOOKS
-from spinecoach.synth.multiview import AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, SPLIT_LOOKS, expected_truth, view_of
+from spinecoach.synth.clips import CLIPS
+from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, PHYSIO, PHYSIO_LOOKS, SPLIT_LOOKS,
+                                        expected_truth, view_of)
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))
@@ -22,10 +24,14 @@ def entries(split, exercise=None):
     return [e for e in ENTRIES if e.split == split and exercise in (None, e.clip.exercise)]
 
 
+def core(split):
+    return [e for e in entries(split) if e.clip.exercise not in PHYSIO]
+
+
 def test_at_least_eight_bodies_split_four_and_four():
     looks = {e.clip.look for e in ENTRIES}
     assert len(looks) >= 8 and looks <= set(LOOKS)
-    tune, validate = ({e.clip.look for e in entries(s)} for s in ("tune", "validate"))
+    tune, validate = ({e.clip.look for e in core(s)} for s in ("tune", "validate"))
     assert tune == set(SPLIT_LOOKS["tune"]) and validate == set(SPLIT_LOOKS["validate"])
     assert not tune & validate
     assert len({LOOKS[n] for n in looks}) == len(looks)  # eight different bodies, not renamed copies
@@ -33,7 +39,7 @@ def test_at_least_eight_bodies_split_four_and_four():
 
 def test_seeds_and_names_are_unique_and_splits_disjoint():
     assert len({e.clip.seed for e in ENTRIES}) == len(ENTRIES) == len(BY_NAME)
-    assert {e.name[0] for e in entries("tune")} == {"t"} and {e.name[0] for e in entries("validate")} == {"v"}
+    assert {e.name[0] for e in core("tune")} == {"t"} and {e.name[0] for e in entries("validate")} == {"v"}
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
@@ -61,6 +67,24 @@ def test_each_split_has_non_exercise_clips(split, low, high):
     for e in n:
         s = e.clip.script(e.clip.rng())
         assert s.reps == [] and s.holds == []
+
+
+@pytest.mark.parametrize("exercise", PHYSIO)
+def test_each_routine_exercise_is_validated_by_bodies_never_tuned_on(exercise):
+    # Tuned on its bundled clips and on a first round that was measured, then looked at (tune);
+    # validated on two bodies seen in no other clip, from two views.
+    v, t = entries("validate", exercise), entries("tune", exercise)
+    assert len(v) == 2 and len({e.clip.view for e in v}) == 2 and len(t) == 3
+    tuned = {c.look for c in CLIPS if c.exercise == exercise} | {e.clip.look for e in t}
+    assert {e.clip.look for e in v} == set(PHYSIO_LOOKS) and not tuned & set(PHYSIO_LOOKS)
+    assert not set(PHYSIO_LOOKS) & {e.clip.look for e in ENTRIES if e.clip.exercise not in PHYSIO}
+
+
+def test_views_of_the_routine_postures():
+    assert view_of("seated", 90) == ("front", "front") and view_of("seated", 45)[0] == "front_oblique"
+    assert view_of("seated", 0) == ("side", "right") and view_of("seated", 270) == ("back", "back")
+    assert view_of("supine_roller", 0) == ("side", "left")  # on the back, head toward +x: left toward -y
+    assert view_of("kneel_box", 0) == ("side", "right") and view_of("kneel_reach", 315)[0] == "feet_oblique"
 
 
 def test_views_name_the_head_and_feet_ends():

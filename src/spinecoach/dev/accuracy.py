@@ -154,6 +154,10 @@ def score(truth: dict, summary: dict) -> dict:
     else:
         row["exact"] = row["true_reps"] == row["reps"]
         row["count_err"] = abs(row["true_reps"] - row["reps"])
+    if truth.get("segments") is not None:  # the roller: presses per segment, as the routine doses them
+        row["true_segments"] = [sum(r["segment"] == i for r in full) for i in range(len(truth["segments"]))]
+        row["segments"] = [s["reps"] for s in summary.get("segments") or []]
+        row["exact"] = row["exact"] and row["segments"] == row["true_segments"]
     pairs = _match(summary["holds"], truth["holds"])
     row["hold_start_err_s"] = max((abs(t["start_s"] - f["start_s"]) for t, f in pairs), default=None)
     row["hold_end_err_s"] = max((abs(t["end_s"] - f["end_s"]) for t, f in pairs), default=None)
@@ -249,7 +253,8 @@ def report(own: list[dict], cross: list[dict]) -> str:
     if wrong:
         lines += ["", "Clips not exact (true/found reps, holds):"]
         lines += [f"- {r['source']}/{r['clip']}: reps {r['true_reps']}/{r['reps']}, "
-                  f"holds {r['true_holds']}/{r['holds']}" for r in wrong]
+                  f"holds {r['true_holds']}/{r['holds']}"
+                  + (f", per segment {r['true_segments']}/{r['segments']}" if "segments" in r else "") for r in wrong]
     false = [c for c in cross if c["reps"] or c["holds"]]
     if false:
         lines += ["", "False counts:"] + [f"- {c['source']}/{c['clip']} as {c['as']}: {c['reps']} reps, "

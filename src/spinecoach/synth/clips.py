@@ -36,6 +36,13 @@ LOOKS = {
     "hana": Look(gender=0.1, age=0.7, weight=0.85, height=0.95, muscle=0.45, skin_rgb=(150, 100, 70),
                  shirt_rgb=(235, 125, 40), bottom_rgb=(20, 20, 24), hair_rgb=(50, 30, 20),
                  long_sleeves=False, leggings=False),
+    # Bodies of the routine's second validation round only (synth/multiview.py PHYSIO_VALIDATE).
+    "ivo": Look(gender=0.85, age=0.3, weight=0.2, height=0.9, muscle=0.6, skin_rgb=(190, 140, 105),
+                shirt_rgb=(40, 120, 60), bottom_rgb=(150, 140, 120), hair_rgb=(90, 60, 30),
+                long_sleeves=False, leggings=False),
+    "june": Look(gender=0.0, age=0.8, weight=0.9, height=0.15, muscle=0.3, skin_rgb=(110, 72, 50),
+                 shirt_rgb=(120, 60, 140), bottom_rgb=(40, 40, 60), hair_rgb=(160, 160, 160),
+                 long_sleeves=True, leggings=True),
 }
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spinecoach.synth import scripts
+from spinecoach.synth import physio, scripts
 from spinecoach.synth.clips import Clip
 
 EXERCISES = ("open_book", "cat_cow", "bird_dog", "cobra", "childs_pose")
@@ -29,6 +29,31 @@ SPLIT_LOOKS = {"tune": ("ana", "ben", "chidi", "dora"), "validate": ("emi", "fem
 SPLIT_SEED = {"tune": 60_000, "validate": 70_000}  # clip seeds: base + 100 * exercise + slot
 POSTURE = {"open_book": "side_lying", "cat_cow": "quadruped", "bird_dog": "quadruped", "cobra": "prone",
            "childs_pose": "quadruped"}
+# Upright bodies: (front, left) horizontal directions. Standing faces -y; seated (the routine) faces +x.
+UPRIGHT = {"standing": (np.array([0.0, -1.0]), np.array([1.0, 0.0])),
+           "seated": (np.array([1.0, 0.0]), np.array([0.0, 1.0]))}
+# The physiotherapist's routine (synth/physio.py). Its settings were first chosen on its bundled
+# clips (tune bodies). PHYSIO_TUNE: other bodies, variants and views, first measured as validate
+# clips on 2026-11-25 and then looked at to fix what failed, so now tune clips. PHYSIO_VALIDATE:
+# fixed before those fixes, two bodies never rendered before: report on these. (azimuth, variant,
+# body) per exercise; views as in view_of: the floor postures lie head toward +x (90 = head end),
+# the seated body faces +x (90 = front).
+PHYSIO_TUNE = {"roller_mobilisation": ((180, "partial", "emi"), (45, "no_lead", "femi"), (315, "hands_chest", "gus")),
+               "childs_pose_reach": ((180, "standard", "femi"), (135, "no_lead", "gus"), (225, "short", "hana")),
+               "kneeling_lat_stretch": ((0, "standard", "gus"), (45, "no_lead", "hana"), (225, "short", "emi")),
+               "seated_rotation": ((90, "partial", "hana"), (45, "right_first", "emi"), (135, "standard", "femi")),
+               "seated_rotation_side_bend": ((90, "incomplete", "emi"), (135, "partial", "femi"),
+                                             (45, "right_first", "gus"))}
+PHYSIO_VALIDATE = {"roller_mobilisation": ((0, "partial", "ivo"), (135, "hands_chest", "june")),
+                   "childs_pose_reach": ((0, "no_lead", "june"), (315, "standard", "ivo")),
+                   "kneeling_lat_stretch": ((180, "no_lead", "ivo"), (135, "standard", "june")),
+                   "seated_rotation": ((90, "right_first", "june"), (45, "partial", "ivo")),
+                   "seated_rotation_side_bend": ((90, "partial", "ivo"), (135, "right_first", "june"))}
+PHYSIO = tuple(PHYSIO_TUNE)
+PHYSIO_LOOKS = ("ivo", "june")
+POSTURE.update(roller_mobilisation="supine_roller", childs_pose_reach="kneel_reach",
+               kneeling_lat_stretch="kneel_box", seated_rotation="seated", seated_rotation_side_bend="seated")
+PHYSIO_SEED = {"tune": 71_000, "validate": 72_000}  # + 100 * exercise + slot
 FLOOR_H, TABLE_H = (0.3, 0.5), (0.75, 0.9)  # camera height ranges, metres
 MAX_HFOV_DEG = 84.0  # the widest a webcam-like lens may get when the body must fit (wide webcams: ~78-90)
 MAX_DISTANCE_M = 4.0  # then the camera moves back, up to this
@@ -66,10 +91,11 @@ def camera_direction(azimuth_deg: float) -> np.ndarray:
 def view_of(posture: str, azimuth_deg: float, side: str | None = None) -> tuple[str, str]:
     """(view, facing): how the camera sees the body's long axis and which body side faces it."""
     d = camera_direction(azimuth_deg)
-    if posture == "standing":  # facing -y, left toward +x
-        rel = np.degrees(np.arccos(np.clip(-d[1], -1, 1)))
+    if posture in UPRIGHT:  # front and left directions of the body, horizontal
+        front, left = UPRIGHT[posture]
+        rel = round(float(np.degrees(np.arccos(np.clip(d[:2] @ front, -1, 1)))), 6)
         names = ("front", "front_oblique", "side", "back_oblique", "back")
-        lateral = "left" if d[0] > 1e-9 else "right"
+        lateral = "left" if d[:2] @ left > 1e-9 else "right"
         facing = lateral if 45 < rel < 135 else ("front" if rel <= 45 else "back")
         return names[int(np.clip(round(rel / 45), 0, 4))], facing
     rel = np.degrees(np.arccos(np.clip(d[0], -1, 1)))  # 0 = from the head end
@@ -77,8 +103,8 @@ def view_of(posture: str, azimuth_deg: float, side: str | None = None) -> tuple[
         front = 1.0 if side == "left" else -1.0
         facing = "front" if d[1] * front > 0 else "back"
         names = ("head", "head_oblique", facing, "feet_oblique", "feet")
-    else:  # quadruped, prone: the body's left toward +y
-        facing = "left" if d[1] > 0 else "right"
+    else:  # quadruped, prone, kneeling: the body's left toward +y; on the back (supine): toward -y
+        facing = "left" if d[1] * (-1 if posture == "supine_roller" else 1) > 0 else "right"
         names = ("head", "head_oblique", "side", "feet_oblique", "feet")
     if round(rel) in (0, 180):
         facing = "head" if round(rel) == 0 else "feet"
@@ -176,9 +202,29 @@ NONE_POSTURE = {"standing_idle": "standing", "quadruped_fidget": "quadruped", "p
                 "side_lying_still": "side_lying"}
 
 
+def _physio_kwargs(exercise: str, variant: str, rng) -> dict:
+    """Keyword arguments of a routine script (synth/physio.py) for a validate variant: fewer reps and
+    shorter holds than the routine's dosage (render budget), partial and incomplete reps, no lead-in."""
+    if exercise == "roller_mobilisation":
+        kw = {"presses": 4, "partial_at": ((int(rng.integers(0, 3)), int(rng.integers(0, 4))),)}
+        return kw | {"no_lead": {"lead_s": ZERO}, "hands_chest": {"hands": "chest"}}.get(variant, {})
+    if exercise in ("childs_pose_reach", "kneeling_lat_stretch"):
+        hold = (12.0, 15.0) if variant == "short" else (20.0, 25.0)
+        return {"hold_s": hold} | ({"lead_s": ZERO} if variant == "no_lead" else {})
+    first = "right" if variant == "right_first" else "left"
+    if exercise == "seated_rotation":
+        return {"per_side": 3, "first": first,
+                "partial_at": () if variant == "standard" else (int(rng.integers(1, 6)),)}
+    plan = {"incomplete": {"incomplete_at": (1, 3)}, "partial": {"partial_at": (2,), "incomplete_at": (0,)},
+            "right_first": {"incomplete_at": (3,)}}[variant]
+    return {"per_side": 2, "first": first} | plan
+
+
 def script_for(exercise: str, variant: str, seed: int, short: bool = False):
     """The script factory (rng -> Script) of one clip; its fixed arguments are drawn from `seed`."""
     rng = np.random.default_rng(seed + 1)
+    if exercise in PHYSIO:
+        return partial(getattr(physio, exercise), **_physio_kwargs(exercise, variant, rng))
     if exercise in ("cobra", "childs_pose"):
         return partial(getattr(scripts, exercise), **_hold_kwargs(exercise, variant, short))
     if exercise == "none":
@@ -202,11 +248,11 @@ def _entry(split: str, exercise: str, variant: str, look: str, azimuth: int, slo
     view, facing = view_of(posture, azimuth, side)
     # On hands and knees seen from the feet end, a floor camera sees only hips and legs (the back is
     # behind them, cat and cow look alike): that view is filmed from table height.
-    floor = slot % 2 == 0 and not (posture == "quadruped" and view == "feet")
+    floor = slot % 2 == 0 and not (posture == "quadruped" and view == "feet") and posture != "seated"
     height = rng.uniform(*(FLOOR_H if floor else TABLE_H))
     # End-on views start at 2 m: the near end of a 1.9 m body would otherwise touch the lens.
     # A standing body needs ~2.5 m to fit a webcam's image top to bottom.
-    near = 2.5 if posture == "standing" else 2.0 if view in ("head", "feet") else 1.5
+    near = 2.5 if posture == "standing" else 2.0 if view in ("head", "feet") or posture == "seated" else 1.5
     strata = np.linspace(near, 3.5, 5)
     k = (3 * (seed % 100) + seed // 100) % 4  # every distance band within an exercise
     distance = rng.uniform(strata[k], strata[k + 1])
@@ -233,6 +279,12 @@ def catalogue() -> list[Entry]:
             look = SPLIT_LOOKS["tune"][(j + ei) % 4]
             variant = variants[(2 * j + ei) % len(variants)]
             out.append(_entry("tune", exercise, variant, look, az, j + ei, SPLIT_SEED["tune"] + 100 * ei + j))
+    for split, physio_views in (("tune", PHYSIO_TUNE), ("validate", PHYSIO_VALIDATE)):
+        for pi, (exercise, views) in enumerate(physio_views.items()):
+            for k, (az, variant, look) in enumerate(views):
+                seed = PHYSIO_SEED[split] + 100 * pi + k
+                # The first round is made (and named, v_*) as the validate clips it was rendered as.
+                out.append(replace(_entry("validate", exercise, variant, look, az, k + pi, seed), split=split))
     nones = {"tune": (("standing_idle", 45, "ana"), ("quadruped_fidget", 90, "ben"), ("prone_still", 0, "chidi")),
              "validate": (("standing_idle", 180, "hana"), ("quadruped_fidget", 270, "emi"),
                           ("prone_still", 135, "gus"), ("side_lying_still", 315, "femi"))}

@@ -48,7 +48,7 @@ def _slide(rng, s: PhysioScript, contact: float):
 
 def roller_mobilisation(rng, segments: int = 3, presses: int = PRESSES_PER_SEGMENT,
                         partial_at: tuple[tuple[int, int], ...] = (), hands: str = "head",
-                        first_contact: float = 0.25) -> PhysioScript:
+                        first_contact: float = 0.25, lead_s=(1.5, 2.5)) -> PhysioScript:
     """Supine over a roller: `presses` full presses per segment, a slide between segments.
     partial_at: (segment, i) pairs: a partial press (30% of the range) comes before that segment's
     i-th full press. Truth: reps with their `segment`, segments with their span and contact point
@@ -57,7 +57,7 @@ def roller_mobilisation(rng, segments: int = 3, presses: int = PRESSES_PER_SEGME
     for name in ("press", "lift", "breathe"):
         s.key(name, 0.0)
     s.key("contact", first_contact)
-    s.wait(rng.uniform(1.5, 2.5))
+    s.wait(rng.uniform(*lead_s))
     seg_start = 0.0
     for seg in range(segments):
         if seg:
@@ -81,18 +81,18 @@ def roller_mobilisation(rng, segments: int = 3, presses: int = PRESSES_PER_SEGME
     return s
 
 
-def childs_pose_reach(rng) -> PhysioScript:
+def childs_pose_reach(rng, hold_s=(29.0, 32.0), lead_s=(1.5, 2.5)) -> PhysioScript:
     """From hands and knees (wrists on the roller) into child's pose with the arms long, ~30 s."""
     s = PhysioScript("kneel_reach")
     s.key("sit", 0.0)
     s.key("breathe", 0.0)
-    s.wait(rng.uniform(1.5, 2.5))
-    _hold(rng, s, "sit", 1.0, rng.uniform(29.0, 32.0))
+    s.wait(rng.uniform(*lead_s))
+    _hold(rng, s, "sit", 1.0, rng.uniform(*hold_s))
     s.wait(rng.uniform(1.5, 2.5))
     return s
 
 
-def kneeling_lat_stretch(rng) -> PhysioScript:
+def kneeling_lat_stretch(rng, hold_s=(29.0, 32.0), lead_s=(1.5, 2.5)) -> PhysioScript:
     """Elbows on the box, the back flat; the chest down for ~30 s; back flat, then up to tall
     kneeling. (It starts on the box: the generator settles the body on the floor by the first
     frame, and the elbows must meet the box.)"""
@@ -100,8 +100,8 @@ def kneeling_lat_stretch(rng) -> PhysioScript:
     s.key("lean", 1.0)
     s.key("sink", 0.0)
     s.key("breathe", 0.0)
-    s.wait(rng.uniform(1.5, 2.5))
-    _hold(rng, s, "sink", 1.0, rng.uniform(29.0, 32.0))
+    s.wait(rng.uniform(*lead_s))
+    _hold(rng, s, "sink", 1.0, rng.uniform(*hold_s))
     s.wait(rng.uniform(0.5, 1.0))
     s.move({"lean": 0.0}, rng.uniform(2.0, 3.0))
     s.wait(rng.uniform(1.2, 2.0))
