@@ -22,3 +22,12 @@ def test_phases_seen_in_turns_agree_on_where_rest_is():
     assert progress.min() >= 0.0
     summary = app.analyze_track(track, spec.get("bird_dog")).summary()
     assert summary["rep_count_by_side"] == {"left": 3, "right": 3}  # and one partial, not counted
+
+
+def test_no_roller_move_is_seen_before_the_persons_usual_hip_angle_is_known():
+    # Pressing from the first frame (no lead-in): the hip opens with the first presses, which is not
+    # a move of the roller (its first slide starts at 7.2 s).
+    track = LandmarkTrack.load(TUNE / "v_roller_mobilisation_az045_no_lead.track.npz")
+    engine = Engine(spec.get("roller_mobilisation"))
+    moves = [e.t_s for s in map(engine.step, track.frames()) for e in s.events if e.kind == "segment"]
+    assert moves and min(moves) > 7.0

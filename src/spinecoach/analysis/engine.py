@@ -114,8 +114,10 @@ class Engine:
         recent.append((t_s, value))
         while recent[0][0] < t_s - seg.usual_s:
             recent.popleft()
+        # The usual value needs the person to have lain there a while (a quarter of the window).
+        known = recent[-1][0] - recent[0][0] >= seg.usual_s / 4
         usual = float(np.median([v for _, v in recent]))
-        if value - usual < seg.rise:
+        if not known or value - usual < seg.rise:
             self._segment_since, self._segment_told = None, False
             return []
         self._segment_since = t_s if self._segment_since is None else self._segment_since
