@@ -65,16 +65,16 @@ class Engine:
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
-        values = self._values(t_s, pose.image, world) if not bad else {}
+        values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
             first = next(iter(self._phase_names.values()))
             missing = bad or unreliable(pose.image, first[0], self.ex.min_visibility)
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
-        m = self._measure(t_s, world, values)
-        return Step(smoothed, m, tuple(self.analyzer.update(m) + self._segment(t_s, world)))
+        m = self._measure(t_s, world, image, values)
+        return Step(smoothed, m, tuple(self.analyzer.update(m) + self._segment(t_s, world, image)))
 
-    def _values(self, t_s: float, image: np.ndarray, world: np.ndarray) -> dict:
+    def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
         """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
         last value for up to max_gap_s (seen end-on, a reaching limb flickers out of visibility); a
         side with no phase known is left out."""
@@ -82,34 +82,34 @@ class Engine:
         for side, sigs in self._signals.items():
             row = []
             for i, (sig, names) in enumerate(zip(sigs, self._phase_names[side])):
-                if not unreliable(image, names, self.ex.min_visibility):
-                    self._last_seen[side, i] = (t_s, sig.compute(world))
+                if not unreliable(raw, names, self.ex.min_visibility):
+                    self._last_seen[side, i] = (t_s, sig.compute(world, image))
                 seen_t, value = self._last_seen.get((side, i), (-1e9, np.nan))
                 row.append(value if t_s - seen_t <= self.ex.counting.max_gap_s else np.nan)
             if not all(np.isnan(row)):
                 values[side] = tuple(row)
         return values
 
-    def _measure(self, t_s: float, world: np.ndarray, values: dict) -> Measurement:
+    def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
             v = values[None]
             side = "left" if v[0] >= 0 else "right"
-            return self._measurement(t_s, world, self._progress(tuple(map(abs, v))), v[0], side, None)
+            return self._measurement(t_s, world, image, self._progress(tuple(map(abs, v))), v[0], side, None)
         progress = {side: self._progress(v) for side, v in values.items()}
         side = max(progress, key=lambda k: abs(progress[k]))  # the side whose signal is further along
         if self.ex.sides == "upper_shoulder":
             # World y points down: the upper shoulder is the one with the smaller y.
             upper = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
-            return self._measurement(t_s, world, progress[side], values[side][0], upper, side)
-        return self._measurement(t_s, world, progress[side], values[side][0], side, side)
+            return self._measurement(t_s, world, image, progress[side], values[side][0], upper, side)
+        return self._measurement(t_s, world, image, progress[side], values[side][0], side, side)
 
-    def _segment(self, t_s: float, world: np.ndarray) -> list[Event]:
+    def _segment(self, t_s: float, world: np.ndarray, image: np.ndarray) -> list[Event]:
         """A `segment` event once the segment signal (e.g. the hip opening as the hips lift to move
         the roller) has stood `rise` above its usual value for a moment."""
         seg = self.ex.segment
         if seg is None:
             return []
-        value = seg.signal.compute(world)
+        value = seg.signal.compute(world, image)
         recent = self._segment_values
         recent.append((t_s, value))
         while recent[0][0] < t_s - seg.usual_s:
@@ -128,10 +128,10 @@ class Engine:
             self.analyzer.new_range()  # the prop moved: the movement's size may change with it
         return [Event("segment", self._segment_since, text=seg.cue)]
 
-    def _measurement(self, t_s, world, progress, value, side, checks_side) -> Measurement:
-        posture = next((c for c in self.ex.posture if not c.holds(world)), None)
-        checks = tuple((c.id, c.holds(world)) for c in self._checks[checks_side])
-        position_ok = posture is None or all(c.holds(world) for c in self.ex.position)
+    def _measurement(self, t_s, world, image, progress, value, side, checks_side) -> Measurement:
+        posture = next((c for c in self.ex.posture if not c.holds(world, image)), None)
+        checks = tuple((c.id, c.holds(world, image)) for c in self._checks[checks_side])
+        position_ok = posture is None or all(c.holds(world, image) for c in self.ex.position)
         return Measurement(t_s, progress, value, side, posture is None,
                            reason=posture.cue if posture is not None else "", checks=checks, position_ok=position_ok)
 

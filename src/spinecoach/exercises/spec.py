@@ -50,8 +50,8 @@ class Condition:
     id: str = ""  # stable name of a form check (results are keyed by it, not by the cue sentence)
     required: bool = False  # a check a rep must pass at some moment to count (else it is incomplete)
 
-    def holds(self, world) -> bool:
-        return self.min <= self.signal.compute(world) <= self.max
+    def holds(self, world, image=None) -> bool:
+        return self.min <= self.signal.compute(world, image) <= self.max
 
 
 @dataclass(frozen=True)
