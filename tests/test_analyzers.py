@@ -183,6 +183,27 @@ def test_a_hold_from_the_first_frame_is_timed_from_it():
     assert hold.start_s < 0.1 and abs(hold.end_s - 15.0) < 0.5
 
 
+def test_a_hold_rising_from_a_low_rest_counts_where_the_file_allows_it():
+    from dataclasses import replace
+
+    # Rest and stretch both read below the file's start (a body resting its arms low): the hold is
+    # the rise from that rest, if the file says holds are measured from the person's own rest.
+    keys = [(t, v - 0.9) for t, v in hold_keys(4.0, 24.0, level=0.55)]
+    assert not kinds(run(HoldTimer(COUNTING), curve(keys), 30.0, noise=0.02), "hold_ended")
+    events = run(HoldTimer(replace(COUNTING, enter_rise=0.45)), curve(keys), 30.0, noise=0.02)
+    (hold,) = [e.hold for e in kinds(events, "hold_ended")]
+    assert abs(hold.start_s - 4.0) < 0.5 and abs(hold.end_s - 24.0) < 0.5
+
+
+def test_a_hold_above_the_nominal_level_ends_when_the_body_is_back_part_of_the_way():
+    # Held at twice the nominal level, then back to 0.6 for good (still over the file's exit 0.4):
+    # the hold is over once the body came back 60% of the way from its own held level.
+    keys = [(0.0, 0.0), (2.5, 0.0), (4.0, 2.0), (24.0, 2.0), (25.5, 0.6), (40.0, 0.6)]
+    events = run(HoldTimer(COUNTING), curve(keys), 40.0, noise=0.02)
+    (hold,) = [e.hold for e in kinds(events, "hold_ended")]
+    assert abs(hold.end_s - 24.0) < 0.5 and kinds(events, "hold_ended")[0].t_s < 26.0
+
+
 def test_hold_survives_a_short_dropout_and_ends_on_a_long_one():
     timer = HoldTimer(COUNTING)
     events = run(timer, curve(hold_keys(3.0, 20.0)), 24.0, missing=lambda t: 8.0 < t < 8.5)

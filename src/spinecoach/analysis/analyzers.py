@@ -345,9 +345,14 @@ class HoldTimer:
     own held level, so a slow arrival or departure is not counted as holding.
     """
 
+    _LEVEL_FRAMES = 300  # the held level: median of the last ~10 s of the hold
+
     def __init__(self, counting: Counting):
         self.c = counting
         self.pause = _Pause(counting.max_gap_s)
+        self._base, self._held = 0.0, []  # the rest the hold rose from; the hold's progress so far
+        self._risen = False  # the hold was entered by rising enter_rise from the rest, not past enter
+        self._armed = True  # a hold may start past `enter` (not right after one ended above it)
         self.history: list = []  # (t, progress, value) of the current hold and the moments before it
         self.started_s: float | None = None
         self.progress = 0.0
@@ -383,13 +388,28 @@ class HoldTimer:
             # Keep a few seconds before the hold, to find where the arrival ended.
             while self.history and self.history[0][0] < m.t_s - 6.0:
                 self.history.pop(0)
-            if p >= self.c.enter:
+            # Into the held position: past the file's `enter`, or `enter_rise` up from where this
+            # person rested (bodies rest and stretch at different levels of the nominal range).
+            low = min(h[1] for h in self.history)
+            risen = 0.0 < self.c.enter_rise <= p - low
+            self._armed = self._armed or p < self.c.exit  # after a hold, back under `exit` first
+            if (p >= self.c.enter and self._armed) or risen:
                 self.started_s = m.t_s
+                self._base, self._risen = (low if risen else min(low, 0.0)), risen
+                self._held = []
                 self._notes = list(HOLD_NOTES)
                 events.append(Event("hold_started", m.t_s))
-        elif p < self.c.exit:
-            events += self._end(m.t_s)
         else:
+            # Out of it once back `exit` of the way from the held level to the rest (below half, so
+            # the departure's midpoint is in the history for the hold's end); a hold entered past
+            # the file's `enter` also ends under the file's `exit`.
+            self._held.append(p)
+            level = float(np.median(self._held[-self._LEVEL_FRAMES:]))
+            floor = -np.inf if self._risen else self.c.exit
+            if p < max(floor, self._base + self.c.exit * (level - self._base)):
+                events += self._end(m.t_s)
+                self._armed = False
+        if self.holding:
             while self._notes and m.t_s - self.started_s > self._notes[0][0]:
                 _, text = self._notes.pop(0)
                 events.append(Event("hold_long", m.t_s, text=text))

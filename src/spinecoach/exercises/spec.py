@@ -92,6 +92,8 @@ class Counting:
     # elsewhere); longer than the slowest reps of the tune split (about 8 s)
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
+    enter_rise: float = 0.0  # if above 0: or this far above where the person rested in the 6 s before
+    # (for a signal whose rest level differs from body to body; 0: off, only `enter` counts)
     exit: float = 0.4  # below this the hold is over (hysteresis against wobble)
     level_share: float = 0.95  # the held stretch: where progress is within this share of its own held level
     # (lower: a slow arrival counts as holding; 1: only the frames at the median level). 0.95 chosen on
@@ -214,7 +216,7 @@ def _slug(text: str) -> str:
 VIEWS = ("side", "oblique", "end")
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
                           "posture_grace_s", "max_rep_s", "together"),
-                 "hold": ("max_gap_s", "enter", "exit", "level_share", "min_hold_s")}
+                 "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s")}
 
 
 def _counting(r: _Reader, kind: str) -> Counting:
