@@ -31,3 +31,19 @@ def test_no_roller_move_is_seen_before_the_persons_usual_hip_angle_is_known():
     engine = Engine(spec.get("roller_mobilisation"))
     moves = [e.t_s for s in map(engine.step, track.frames()) for e in s.events if e.kind == "segment"]
     assert moves and min(moves) > 7.0
+
+
+def test_each_move_of_the_roller_is_seen_once_in_every_tune_view():
+    import json
+
+    # Hips up to slide along the roller, seen in the image as the hips rising above the feet: from
+    # the side, 45 degrees off the head end (a heavy body whose presses also open the hip) and off
+    # the feet end.
+    for name in ("v_roller_mobilisation_az180_partial", "v_roller_mobilisation_az045_no_lead",
+                 "v_roller_mobilisation_az315_hands_chest"):
+        slides = json.loads((TUNE / f"{name}.json").read_text())["slides"]
+        engine = Engine(spec.get("roller_mobilisation"))
+        moves = [e.t_s for s in map(engine.step, LandmarkTrack.load(TUNE / f"{name}.track.npz").frames())
+                 for e in s.events if e.kind == "segment"]
+        assert len(moves) == len(slides) == 2, name
+        assert all(s["start_s"] <= t <= s["end_s"] for t, s in zip(moves, slides)), name

@@ -60,13 +60,15 @@ def test_one_euro_restarts_after_a_gap():
     assert f(2.0, np.array([50.0]))[0] == 50.0  # no sliding from a stale value
 
 
-def test_image_tilt_reads_a_shoulder_drop_against_the_trunk_in_the_image_whatever_the_depth():
+def test_image_drop_reads_a_shoulder_drop_against_the_trunk_in_the_image_whatever_the_depth():
     image = np.zeros((33, 5))
     world = np.zeros((33, 3))
     for name, (x, y) in {"left_shoulder": (0.6, 0.40), "right_shoulder": (0.4, 0.30),
                          "left_hip": (0.55, 0.70), "right_hip": (0.45, 0.70)}.items():
         image[INDEX[name], :2] = x, y
-    s = Signal("image_tilt", ("left_shoulder", "right_shoulder"), ("mid_hip", "mid_shoulder"))
-    # the left shoulder 0.1 below the right, the trunk 0.35 high: atan(0.1 / 0.35)
+    s = Signal("image_drop", ("right_shoulder", "left_shoulder"), ("mid_hip", "mid_shoulder"))
+    # the left shoulder 0.1 below the right, the trunk 0.35 high: atan(0.1 / 0.35); signed
     assert s.compute(world, image) == pytest.approx(np.degrees(np.arctan2(0.1, 0.35)))
-    assert s.mirrored().compute(world, image) == pytest.approx(s.compute(world, image))  # undirected
+    assert s.mirrored().compute(world, image) == pytest.approx(-s.compute(world, image))
+    either = Signal("image_drop", ("left_shoulder", "right_shoulder"), ("mid_hip", "mid_shoulder"), "max")
+    assert either.compute(world, image) == pytest.approx(s.compute(world, image))  # whichever drops

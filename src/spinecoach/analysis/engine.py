@@ -71,8 +71,9 @@ class Engine:
             missing = bad or unreliable(pose.image, first[0], self.ex.min_visibility)
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
+        moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
-        return Step(smoothed, m, tuple(self.analyzer.update(m) + self._segment(t_s, world, image)))
+        return Step(smoothed, m, tuple(self.analyzer.update(m) + moved))
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
         """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
@@ -118,6 +119,8 @@ class Engine:
         known = recent[-1][0] - recent[0][0] >= seg.usual_s / 4
         usual = float(np.median([v for _, v in recent]))
         if not known or value - usual < seg.rise:
+            if self._segment_told and isinstance(self.analyzer, RepCounter):
+                self.analyzer.new_range()  # the move is over: what the body did during it is no rest
             self._segment_since, self._segment_told = None, False
             return []
         self._segment_since = t_s if self._segment_since is None else self._segment_since
@@ -132,8 +135,12 @@ class Engine:
         posture = next((c for c in self.ex.posture if not c.holds(world, image)), None)
         checks = tuple((c.id, c.holds(world, image)) for c in self._checks[checks_side])
         position_ok = posture is None or all(c.holds(world, image) for c in self.ex.position)
-        return Measurement(t_s, progress, value, side, posture is None,
-                           reason=posture.cue if posture is not None else "", checks=checks, position_ok=position_ok)
+        # Moving the prop (hips up to slide along the roller) is not the exercise's position: the head
+        # and trunk move with the slide, which is no press.
+        moving = self._segment_since is not None
+        reason = posture.cue if posture is not None else "Moving the roller" if moving else ""
+        return Measurement(t_s, progress, value, side, posture is None and not moving,
+                           reason=reason, checks=checks, position_ok=position_ok)
 
     def _progress(self, values: tuple[float, ...]) -> float:
         """The counting signal in nominal units (see analyzers): one phase, several moving together,

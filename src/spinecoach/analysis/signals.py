@@ -23,7 +23,7 @@ INDEX = {name: i for i, name in enumerate(LANDMARKS)}
 MIDPOINTS = {f"mid_{part}": (INDEX[f"left_{part}"], INDEX[f"right_{part}"])
              for part in ("shoulder", "hip", "ear", "knee", "ankle", "wrist", "elbow")}
 SIGNAL_TYPES = ("joint_angle", "elevation", "tilt", "relative_elevation", "line_angle", "axis_angle", "twist",
-                "side_bend", "distance_ratio", "image_tilt")
+                "side_bend", "distance_ratio", "image_drop")
 
 
 def mirror(name: str) -> str:
@@ -75,9 +75,11 @@ class Signal:
     (the trunk leaning toward the left shoulder's side is positive with reference = right -> left shoulder);
     distance_ratio: |points[0] - points[1]| / |reference[0] - reference[1]| in percent (knees apart
     against hip width);
-    image_tilt: in the image, how far one of points sits below the other against the height of the
-    upright reference[0] -> reference[1], as an angle (0..90). Vertical parts only, so the image's
-    aspect does not matter: for a lean MediaPipe's depth hides (a side bend turned away from the camera).
+    image_drop: in the image, how far points[1] sits below points[0] against the height of the
+    upright reference[0] -> reference[1], as an angle (negative: above). Vertical parts only, so the
+    image's aspect does not matter: for what MediaPipe's depth hides (a side bend turned away from the
+    camera: either_side = "max" gives the drop of either shoulder) or its world origin hides (the
+    hips lifting off the floor, against the ankles).
     """
 
     type: str
@@ -95,7 +97,7 @@ class Signal:
         return names + tuple(map(mirror, names)) if self.either_side else names
 
     def compute(self, world: np.ndarray, image: np.ndarray | None = None) -> float:
-        """From world landmarks (metres); image_tilt from image landmarks (normalised x, y)."""
+        """From world landmarks (metres); image_drop from image landmarks (normalised x, y)."""
         if self.either_side:
             one = Signal(self.type, self.points, self.reference)
             pick = max if self.either_side == "max" else min
@@ -103,9 +105,9 @@ class Signal:
         return self._compute(world, image)
 
     def _compute(self, world: np.ndarray, image: np.ndarray | None) -> float:
-        if self.type == "image_tilt":
+        if self.type == "image_drop":
             (a, b), (c, d) = ([float(point(image, n)[1]) for n in names] for names in (self.points, self.reference))
-            return abs(math.degrees(math.atan2(b - a, abs(d - c) + 1e-12)))
+            return math.degrees(math.atan2(b - a, abs(d - c) + 1e-12))
         p = [point(world, n) for n in self.points]
         r = [point(world, n) for n in self.reference]
         if self.type == "joint_angle":

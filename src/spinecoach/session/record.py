@@ -90,7 +90,7 @@ def describe_signal(s: Signal) -> str:
         "twist": lambda: f"turn of the {_line(*p)} against the {_line(*r)} about the vertical",
         "side_bend": lambda: f"sideways lean of {_line(*p)} from the vertical",
         "distance_ratio": lambda: f"{_line(*p)} distance against the {_line(*r)}, percent",
-        "image_tilt": lambda: f"drop of one end of the {_line(*p)} in the image against the {_line(*r)} height",
+        "image_drop": lambda: f"drop from {_line(*p)} in the image against the {_line(*r)} height",
     }[s.type]()
 
 
