@@ -218,7 +218,7 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     from spinecoach.pose.landmarker import LivePose, PoseEstimator
     from spinecoach.render.overlay import card, goal_of_step
     from spinecoach.render.voice import dose_of_step
-    from spinecoach.session.record import file_version, routine_file, routine_record, step_records, step_target
+    from spinecoach.session.record import file_version, routine_record, step_records, step_target
     from spinecoach.session.storage import RunRecorder
 
     started = now()
@@ -231,7 +231,7 @@ def run_routine(name: str, sources: list[Path] | None = None, camera: int | None
     window = window or Window(f"spinecoach - {plan.title}")
     log = EventLog(events) if events else None
     progress = [StepProgress(step) for step in plan.steps]
-    history = RunRecorder(store, "routine", model_info, plan.name, file_version(routine_file(plan.name)))
+    history = RunRecorder(store, "routine", model_info, plan.name, file_version(plan.source))
     speaker = voice() if voice else None
     size = (1280, 720)
     quit_all = interrupted = False

@@ -39,6 +39,7 @@ class Routine:
     title: str
     description: str
     steps: tuple[Step, ...]
+    source: Path | None = None  # the file it was read from (its version goes into records)
 
 
 def parse(text: str, path: Path, known: list[str] | None = None) -> Routine:
@@ -66,7 +67,8 @@ def parse(text: str, path: Path, known: list[str] | None = None) -> Routine:
                           s.get("variant", str, ""), segments))
     if not steps:
         r.fail("steps", "must list at least one step")
-    routine = Routine(r.get("name", str), r.get("title", str), r.get("description", str, ""), tuple(steps))
+    routine = Routine(r.get("name", str), r.get("title", str), r.get("description", str, ""), tuple(steps),
+                      Path(path))
     r.check_unknown()
     return routine
 

@@ -322,18 +322,11 @@ def step_records(progress) -> list[dict]:
             for k, sp in enumerate(progress) if sp.sessions]
 
 
-def routine_file(name: str) -> Path | None:
-    from spinecoach.exercises import routine as routines  # routine imports this module
-
-    dirs = routines.search_path() if hasattr(routines, "search_path") else [routines.ROUTINE_DIR]
-    return next((Path(d) / f"{name}.toml" for d in dirs if (Path(d) / f"{name}.toml").is_file()), None)
-
-
 def routine_record(plan, steps: list[dict], started_at: datetime, model: dict | None,
                    interrupted: bool = False, error: str = "") -> dict:
     """A routine run: the same envelope as a session, its steps, and under each step the session
     records of the sources it took (the same shape `analyze` and `live` write)."""
-    path = routine_file(plan.name)
+    path = plan.source if plan.source is not None and plan.source.is_file() else None
     return {
         "schema_version": SCHEMA_VERSION,
         "app": {"name": "spinecoach", "version": app_version()},
