@@ -371,6 +371,13 @@ def test_analyze_reads_a_landmark_track_without_a_model(capsys, monkeypatch, tmp
     assert code == 1 and one_error_line(err) == "Error: --annotated draws on the video; give the video, not its track"
 
 
+def test_analyze_tells_the_presses_per_roller_place(capsys):
+    # A tune track of the routine's roller step: 3 places, 4 presses at each in the truth.
+    track = Path(__file__).parents[1] / "benchmarks/multiview/tune/v_roller_mobilisation_az045_no_lead.track.npz"
+    code, out, _ = run(capsys, "analyze", str(track), "--exercise", "roller_mobilisation", "--no-save")
+    assert code == 0 and "\nper place: 4, 4, " in out and "(3 places)" in out
+
+
 # --- end to end, with MediaPipe ----------------------------------------------------------------------
 
 @pytest.mark.slow

@@ -100,6 +100,9 @@ def report_text(s: dict) -> str:
         by_side = s["rep_count_by_side"]
         sides = f" (left {by_side['left']}, right {by_side['right']})" if by_side else ""
         lines.append(f"reps: {s['rep_count']}{sides}; partial reps: {len(s['partial_reps'])}")
+        if s.get("segments"):  # the roller: presses per place along the back
+            per = ", ".join(str(g["reps"]) for g in s["segments"])
+            lines.append(f"per place: {per} ({len(s['segments'])} place{'s' if len(s['segments']) > 1 else ''})")
         for r in s["reps"]:
             side = f" {r['side']}" if r["side"] else ""
             lines.append(f"  {r['start_s']:7.2f}-{r['end_s']:7.2f} s{side}  range {r['rom_deg']:.0f} deg")
