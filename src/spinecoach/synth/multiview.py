@@ -54,6 +54,7 @@ PHYSIO_LOOKS = ("ivo", "june")
 POSTURE.update(roller_mobilisation="supine_roller", childs_pose_reach="kneel_reach",
                kneeling_lat_stretch="kneel_box", seated_rotation="seated", seated_rotation_side_bend="seated")
 PHYSIO_SEED = {"tune": 71_000, "validate": 72_000}  # + 100 * exercise + slot
+OBLIQUE_TUNE, OBLIQUE_SEED = ("open_book", "cat_cow", "bird_dog"), 63_000
 FLOOR_H, TABLE_H = (0.3, 0.5), (0.75, 0.9)  # camera height ranges, metres
 MAX_HFOV_DEG = 84.0  # the widest a webcam-like lens may get when the body must fit (wide webcams: ~78-90)
 MAX_DISTANCE_M = 4.0  # then the camera moves back, up to this
@@ -279,6 +280,16 @@ def catalogue() -> list[Entry]:
             look = SPLIT_LOOKS["tune"][(j + ei) % 4]
             variant = variants[(2 * j + ei) % len(variants)]
             out.append(_entry("tune", exercise, variant, look, az, j + ei, SPLIT_SEED["tune"] + 100 * ei + j))
+    # A second tune round (added after the first results): the rep exercises from the three obliques
+    # their first tune clips lacked, by the tune bodies; the validate split is unchanged.
+    for ei, exercise in enumerate(EXERCISES):
+        if exercise not in OBLIQUE_TUNE:
+            continue
+        done = _tune_azimuths(ei)[3]
+        for j, az in enumerate(a for a in (45, 135, 225, 315) if a != done):
+            look = SPLIT_LOOKS["tune"][(j + ei + 1) % 4]
+            variant = REP_VARIANTS[(2 * j + ei + 1) % len(REP_VARIANTS)]
+            out.append(_entry("tune", exercise, variant, look, az, j + ei + 1, OBLIQUE_SEED + 100 * ei + j))
     for split, physio_views in (("tune", PHYSIO_TUNE), ("validate", PHYSIO_VALIDATE)):
         for pi, (exercise, views) in enumerate(physio_views.items()):
             for k, (az, variant, look) in enumerate(views):
