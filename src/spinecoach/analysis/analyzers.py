@@ -18,7 +18,7 @@ of it starts afresh, so movements between exercises are not reps. Time is media 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -350,7 +350,8 @@ class HoldTimer:
     def __init__(self, counting: Counting):
         self.c = counting
         self.pause = _Pause(counting.max_gap_s)
-        self._base, self._held = 0.0, []  # the rest the hold rose from; the hold's progress so far
+        self._base = 0.0  # the rest the hold rose from
+        self._held: deque = deque(maxlen=self._LEVEL_FRAMES)  # the hold's latest progress
         self._risen = False  # the hold was entered by rising enter_rise from the rest, not past enter
         self._armed = True  # a hold may start past `enter` (not right after one ended above it)
         self.history: list = []  # (t, progress, value) of the current hold and the moments before it
@@ -390,13 +391,12 @@ class HoldTimer:
                 self.history.pop(0)
             # Into the held position: past the file's `enter`, or `enter_rise` up from where this
             # person rested (bodies rest and stretch at different levels of the nominal range).
-            low = min(h[1] for h in self.history)
-            risen = 0.0 < self.c.enter_rise <= p - low
+            risen = self.c.enter_rise > 0.0 and p - self._low() >= self.c.enter_rise
             self._armed = self._armed or p < self.c.exit  # after a hold, back under `exit` first
             if (p >= self.c.enter and self._armed) or risen:
                 self.started_s = m.t_s
-                self._base, self._risen = (low if risen else min(low, 0.0)), risen
-                self._held = []
+                self._base, self._risen = (self._low() if risen else min(self._low(), 0.0)), risen
+                self._held.clear()
                 self._notes = list(HOLD_NOTES)
                 events.append(Event("hold_started", m.t_s))
         else:
@@ -404,7 +404,7 @@ class HoldTimer:
             # the departure's midpoint is in the history for the hold's end); a hold entered past
             # the file's `enter` also ends under the file's `exit`.
             self._held.append(p)
-            level = float(np.median(self._held[-self._LEVEL_FRAMES:]))
+            level = float(np.median(self._held))
             floor = -np.inf if self._risen else self.c.exit
             if p < max(floor, self._base + self.c.exit * (level - self._base)):
                 events += self._end(m.t_s)
@@ -414,6 +414,10 @@ class HoldTimer:
                 _, text = self._notes.pop(0)
                 events.append(Event("hold_long", m.t_s, text=text))
         return events
+
+    def _low(self) -> float:
+        """The lowest progress of the seconds kept before a hold: where this person rested."""
+        return min(h[1] for h in self.history)
 
     def _end(self, t_s: float) -> list[Event]:
         t, p, v = (np.array(x, dtype=float) for x in zip(*self.history))

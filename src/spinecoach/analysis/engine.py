@@ -120,7 +120,9 @@ class Engine:
         usual = float(np.median([v for _, v in recent]))
         if not known or value - usual < seg.rise:
             if self._segment_told and isinstance(self.analyzer, RepCounter):
-                self.analyzer.new_range()  # the move is over: what the body did during it is no rest
+                # The move is over: what the body did during it is no rest either. (With this reset
+                # alone, not the one at the move's start, the bundled oblique clip counted 17 of 15.)
+                self.analyzer.new_range()
             self._segment_since, self._segment_told = None, False
             return []
         self._segment_since = t_s if self._segment_since is None else self._segment_since
@@ -128,17 +130,19 @@ class Engine:
             return []
         self._segment_told = True
         if isinstance(self.analyzer, RepCounter):
-            self.analyzer.new_range()  # the prop moved: the movement's size may change with it
+            self.analyzer.new_range()  # the prop moves: forget the rep in progress and the old place's range
         return [Event("segment", self._segment_since, text=seg.cue)]
 
     def _measurement(self, t_s, world, image, progress, value, side, checks_side) -> Measurement:
-        posture = next((c for c in self.ex.posture if not c.holds(world, image)), None)
+        # The shared position's conditions come first in `posture`: failing one of those is leaving it.
+        failed = next((i for i, c in enumerate(self.ex.posture) if not c.holds(world, image)), None)
+        posture = None if failed is None else self.ex.posture[failed]
+        position_ok = failed is None or failed >= len(self.ex.position)
         checks = tuple((c.id, c.holds(world, image)) for c in self._checks[checks_side])
-        position_ok = posture is None or all(c.holds(world, image) for c in self.ex.position)
         # Moving the prop (hips up to slide along the roller) is not the exercise's position: the head
         # and trunk move with the slide, which is no press.
         moving = self._segment_since is not None
-        reason = posture.cue if posture is not None else "Moving the roller" if moving else ""
+        reason = posture.cue if posture is not None else self.ex.segment.cue if moving else ""
         return Measurement(t_s, progress, value, side, posture is None and not moving,
                            reason=reason, checks=checks, position_ok=position_ok)
 

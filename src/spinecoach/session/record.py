@@ -326,7 +326,6 @@ def routine_record(plan, steps: list[dict], started_at: datetime, model: dict | 
                    interrupted: bool = False, error: str = "") -> dict:
     """A routine run: the same envelope as a session, its steps, and under each step the session
     records of the sources it took (the same shape `analyze` and `live` write)."""
-    path = plan.source if plan.source is not None and plan.source.is_file() else None
     return {
         "schema_version": SCHEMA_VERSION,
         "app": {"name": "spinecoach", "version": app_version()},
@@ -337,6 +336,6 @@ def routine_record(plan, steps: list[dict], started_at: datetime, model: dict | 
         **({"error": error} if error else {}),
         "model": model,
         "routine": {"name": plan.name, "title": plan.title,
-                    "file": {"name": f"{plan.name}.toml", "version": file_version(path) if path else None}},
+                    "file": {"name": f"{plan.name}.toml", "version": file_version(plan.source)}},
         "steps": steps,
     }
