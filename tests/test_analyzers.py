@@ -121,6 +121,32 @@ def test_getting_up_after_the_last_bird_dog_is_not_a_rep():
     assert max(r["end_s"] for r in summary["reps"]) < 50.5
 
 
+def test_a_low_out_of_position_is_not_the_rest_of_the_next_rep():
+    # Getting into position dips lower than the person's rest (an arm on the floor while kneeling
+    # down), out of position; they settle (a small shift at rest) and their first rep follows a few
+    # seconds later, from an in-position rest.
+    keys = [(0.0, 0.3), (1.0, -0.4), (1.6, 0.3), (2.5, 0.3), (3.0, 0.55), (3.5, 0.3), (5.0, 0.3), (6.3, 1.3),
+            (7.0, 1.3), (8.3, 0.3), (10.0, 0.3)]
+    c = RepCounter(COUNTING)
+    run(c, curve(keys), 10.0, noise=0.01, posture=lambda t: t > 1.4)
+    assert c.count == 1
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+@pytest.mark.parametrize("speed", [0.7, 1.0, 1.5])
+def test_a_real_bird_dog_counts_the_same_done_faster_or_slower(speed):
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # The same real frames with their timestamps stretched: a faster or slower person. At 1/0.7
+    # speed the first rep was lost to a low 8 s earlier while he got onto all fours.
+    real = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
+    track = LandmarkTrack(real.timestamps_ms * speed, real.image, real.world, real.meta)
+    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    assert summary["rep_count_by_side"] == {"left": 3, "right": 3}
+
+
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_a_foot_just_out_of_the_frame_still_counts_its_leg():
     from spinecoach.app import usecases as app

@@ -108,3 +108,22 @@ def test_exercises_in_one_position_share_its_file(copy):
     path = copy(lambda s: s.replace('positions = ["on_all_fours"]', 'positions = ["on_all_four"]'))
     with pytest.raises(ExerciseError, match="positions names 'on_all_four', which is not a file in positions/"):
         exercises.load(path)
+
+
+def test_on_all_fours_needs_the_hips_over_the_knees():
+    import numpy as np
+
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    position = exercises.get("bird_dog").position
+
+    def share_in_position(path):
+        track = LandmarkTrack.load(path)
+        frames = [(w, i) for w, i in zip(track.world, track.image) if not np.isnan(w[0, 0])]
+        return np.mean([all(c.holds(w, i) for c in position) for w, i in frames])
+
+    # Seen 45 degrees off its head end, a side-lying open book read as level trunk and hips; its
+    # thighs lie flat, so it is not on hands and knees. A cat-cow from the same angle is.
+    assert share_in_position(MULTIVIEW / "tune" / "t_open_book_az135_mixed.track.npz") < 0.02
+    assert share_in_position(MULTIVIEW / "tune" / "t_cat_cow_az135_mid_start.track.npz") > 0.9

@@ -200,7 +200,9 @@ class RepCounter:
     def _peak(self, hi: _Extreme) -> list[Event]:
         self.turn_hi = hi
         if self.shape == "out_and_back":
-            if self.top is None or hi.p > self.top.p:
+            # The highest peak since the rest this rise began from (a rest found later replaces an
+            # earlier one: a peak before it belongs to no rep from there).
+            if self.top is None or hi.p > self.top.p or (self.rest is not None and self.top.t_s < self.rest.t_s):
                 self.top = hi
             self.start_lo = self.rest
             return []
@@ -212,8 +214,11 @@ class RepCounter:
 
     def _low(self, lo: _Extreme) -> list[Event]:
         # The rest a rep starts from: the lowest low since the last rep, unless that is older than
-        # the slowest rep (the body settled elsewhere since: a shifted position, a moved prop).
-        stale = self.rest is not None and lo.t_s - self.rest.t_s > self.c.max_rep_s
+        # the slowest rep (the body settled elsewhere since: a shifted position, a moved prop), or
+        # was out of the position and this one is in it (getting onto all fours is no rest: real_dev
+        # bird_dog_pwarenfo played at 1/0.7 speed lost its first rep to such a low 8 s before it).
+        stale = self.rest is not None and (lo.t_s - self.rest.t_s > self.c.max_rep_s
+                                           or lo.posture_ok and not self.rest.posture_ok)
         if self.rest is None or lo.p < self.rest.p or stale:
             # A cycle's rep began where the body left the previous extreme (or where tracking began).
             lo.onset_s = (self.turn_hi.left_s or self.turn_hi.t_s) if self.turn_hi else self._first_s
