@@ -350,16 +350,17 @@ class HoldTimer:
     own held level, so a slow arrival or departure is not counted as holding.
     """
 
-    _LEVEL_FRAMES = 300  # the held level: median of the last ~10 s of the hold
+    LEVEL_S = 10.0  # the held level: median of the hold's last 10 s (media time, whatever the frame rate)
+    BEFORE_S = 6.0  # history kept before a hold, to find where the arrival ended
 
     def __init__(self, counting: Counting):
         self.c = counting
         self.pause = _Pause(counting.max_gap_s)
         self._base = 0.0  # the rest the hold rose from
-        self._held: deque = deque(maxlen=self._LEVEL_FRAMES)  # the hold's latest progress
+        self._held: deque = deque()  # (t, progress) of the hold's last LEVEL_S
         self._risen = False  # the hold was entered by rising enter_rise from the rest, not past enter
         self._armed = True  # a hold may start past `enter` (not right after one ended above it)
-        self.history: list = []  # (t, progress, value) of the current hold and the moments before it
+        self.history: deque = deque()  # (t, progress, value) of the current hold and the moments before it
         self.started_s: float | None = None
         self.progress = 0.0
         self.ready = False
@@ -392,8 +393,8 @@ class HoldTimer:
         self.history.append((m.t_s, p, m.value))
         if not self.holding:
             # Keep a few seconds before the hold, to find where the arrival ended.
-            while self.history and self.history[0][0] < m.t_s - 6.0:
-                self.history.pop(0)
+            while self.history and self.history[0][0] < m.t_s - self.BEFORE_S:
+                self.history.popleft()
             # Into the held position: past the file's `enter`, or `enter_rise` up from where this
             # person rested (bodies rest and stretch at different levels of the nominal range).
             risen = self.c.enter_rise > 0.0 and p - self._low() >= self.c.enter_rise
@@ -408,8 +409,10 @@ class HoldTimer:
             # Out of it once back `exit` of the way from the held level to the rest (below half, so
             # the departure's midpoint is in the history for the hold's end); a hold entered past
             # the file's `enter` also ends under the file's `exit`.
-            self._held.append(p)
-            level = float(np.median(self._held))
+            self._held.append((m.t_s, p))
+            while self._held[0][0] < m.t_s - self.LEVEL_S:
+                self._held.popleft()
+            level = float(np.median([q for _, q in self._held]))
             floor = -np.inf if self._risen else self.c.exit
             if p < max(floor, self._base + self.c.exit * (level - self._base)):
                 events += self._end(m.t_s)
