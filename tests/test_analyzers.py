@@ -264,3 +264,18 @@ def test_a_rep_missing_a_required_part_is_incomplete_not_counted():
         events += c.update(Measurement(t, curve(keys)(t), 0.0, checks=(("side_bend", ok),)))
     assert c.count == 2 and len(kinds(events, "incomplete_rep")) == 1
     assert kinds(events, "incomplete_rep")[0].rep.checks["side_bend"] is False
+
+
+def test_a_partial_rep_right_after_the_prop_moved_is_still_partial():
+    # Three full presses, the roller moves, then a press over the floor but well under the
+    # person's own: a partial, as it would have been before the move.
+    keys, end, truth = reps_signal([2.0] * 4, [1.0, 1.0, 1.0, 0.55])
+    c = RepCounter(COUNTING)
+    moved = truth[3][0] - 0.3
+    events = []
+    for t in np.arange(0, end, 1 / FPS):
+        if abs(t - moved) < 0.5 / FPS:
+            c.new_range()
+        events += c.update(Measurement(t, curve(keys)(t), value=40.0 * curve(keys)(t)))
+    events += c.finish(end)
+    assert c.count == 3 and len(kinds(events, "partial_rep")) == 1

@@ -127,9 +127,10 @@ class RepCounter:
         self.start_lo = None  # where the current rise began (out-and-back)
 
     def new_range(self) -> None:
-        """The prop moved (the roller to the next vertebra): forget the person's own range (a press
-        there may be smaller or larger; the file's floor still holds) and where the rest was."""
-        self._ranges = {}
+        """The prop moved (the roller to the next vertebra): forget where the rest was and the rep
+        in progress. The person's own range stays: forgetting it let a partial press right after a
+        move pass as full (tune v_roller_mobilisation_az045), and keeping it lost no press of
+        another place (bundled and tune roller clips; `relative_partial` is lenient there)."""
         self._forget_extremes()
 
     def need(self, side: str | None = None) -> float:

@@ -130,7 +130,7 @@ class Engine:
             return []
         self._segment_told = True
         if isinstance(self.analyzer, RepCounter):
-            self.analyzer.new_range()  # the prop moves: forget the rep in progress and the old place's range
+            self.analyzer.new_range()  # the prop moves: forget the rep in progress and the old place's rest
         return [Event("segment", self._segment_since, text=seg.cue)]
 
     def _measurement(self, t_s, world, image, progress, value, side, checks_side) -> Measurement:
