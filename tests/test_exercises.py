@@ -127,3 +127,17 @@ def test_on_all_fours_needs_the_hips_over_the_knees():
     # thighs lie flat, so it is not on hands and knees. A cat-cow from the same angle is.
     assert share_in_position(MULTIVIEW / "tune" / "t_open_book_az135_mixed.track.npz") < 0.02
     assert share_in_position(MULTIVIEW / "tune" / "t_cat_cow_az135_mid_start.track.npz") > 0.9
+
+
+@pytest.mark.parametrize("clip, as_exercise", [
+    ("t_cobra_az270_long_or_two", "childs_pose"),  # from its feet end MediaPipe folds a cobra: the chest is up
+    ("v_kneeling_lat_stretch_az045_no_lead", "childs_pose"),  # folded too, but the elbows up on a box
+    ("t_open_book_az315_partial", "cobra"),  # the trunk up, but lying on one side
+])
+def test_a_position_tells_the_held_pose_from_a_look_alike(clip, as_exercise):
+    from spinecoach.app import usecases as app
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(MULTIVIEW / "tune" / f"{clip}.track.npz")
+    assert app.analyze_track(track, exercises.get(as_exercise)).summary()["holds"] == []
