@@ -17,6 +17,10 @@ from spinecoach.synth.skeleton import Skeleton
 
 X, Y, Z = np.eye(3)
 REST_UP, REST_FRONT, REST_LEFT = Z, -Y, X
+# Pelvis-to-neck arc of a mid-sized generator body (ana 0.558 m, chidi 0.552, dora 0.565): the
+# roller's places (physio.roller_mobilisation) are given for it. Unscaled, a short body's third
+# place (emi 0.484, gus 0.444) lay under its neck end of the top thoracic bone.
+REF_SPINE_M = 0.56
 SPINE = ("root", "spine05", "spine04", "spine03", "spine02", "spine01")
 NECK = ("neck01", "neck02", "neck03", "head")
 LIMBS = {
@@ -87,6 +91,8 @@ class Poser:
         # Arc length of the spine from the pelvis to each bone head (SPINE, then neck01).
         chain = [skel.head(b) for b in (*SPINE[1:], "neck01")]
         self._spine_s = np.concatenate([[0.0, 0.0], np.cumsum(np.linalg.norm(np.diff(chain, axis=0), axis=1))])
+        # Roller places are given for a mid-sized trunk: the same vertebrae lie lower on a short one.
+        self.contact_scale = float(self._spine_s[-1]) / REF_SPINE_M
         self._rest = {}
         self._box_x = None  # where the kneeling lat stretch's box stands, fixed on first use
         for kind, bones in LIMBS.items():
@@ -313,11 +319,17 @@ class Poser:
     def supine_roller(self, contact=0.27, press=0.0, lift=0.0, breathe=0.0, hands="head"):
         """Foam-roller mobilisation: on the back, knees bent, feet on the floor, the thoracic spine
         on a roller lying across at x = 0. `contact`: arc length (m) of the spine from the pelvis to
-        the roller; `press` 1: the upper trunk extended over it; `lift` 1: hips up to slide along it;
-        `hands`: "head" (behind the head) or "chest" (crossed)."""
+        the roller on a trunk of REF_SPINE_M, scaled to this body's (the same vertebra); `press` 1:
+        the upper trunk extended over it; `lift` 1: hips up to slide along it; `hands`: "head"
+        (behind the head) or "chest" (crossed)."""
+        contact *= self.contact_scale
         above = np.clip((self._spine_s[:6] - contact + 0.06) / 0.12, 0.0, 1.0)  # bones past the roller
         spine = -(3.0 + 14.0 * press + 0.8 * breathe) * above
-        root, rots = self._over_roller(spine, contact, SUPINE_PELVIS_H + 0.05 * lift, 22.0 + 6.0 * press)
+        # A press extends at least one bone's worth: where the roller lies under the top thoracic
+        # bone (a short body's third place), the rest comes from the base of the neck. (Without it
+        # those presses were in the truth but hardly in the motion: emi, gus, june.)
+        neck_press = 14.0 * press * max(0.0, 1.0 - float(above.sum()))
+        root, rots = self._over_roller(spine, contact, SUPINE_PELVIS_H + 0.05 * lift, 22.0 + 6.0 * press - neck_press)
         heads = self.skel.forward(root, rots)[0]
         for side, sign in (("left", 1.0), ("right", -1.0)):
             hip = self.limb_root(heads, "leg", side)
