@@ -44,6 +44,23 @@ def test_a_partial_rep_cut_by_the_end_of_the_clip_joins_its_mirror_as_one_full_r
         [(0.0, 0.2, False), (0.25, 0.55, False), (0.6, 0.8, False)]
 
 
+def test_variants_change_the_timing_the_frame_rate_or_the_side_and_the_truth_with_them():
+    truth = {"exercise": "bird_dog", "holds": [{"start_s": 0.1, "end_s": 0.3}],
+             "reps": [{"start_s": 0.0, "end_s": 0.2, "side": "left", "partial": False}]}
+    track = _track()
+    track.image[:, 11, 0], track.world[:, 11, 0] = 0.25, 0.1  # the left shoulder
+    slow, t = accuracy.retimed(track, truth, 1.5)
+    assert np.all(np.diff(slow.timestamps_ms) == 60.0) and (t["reps"][0]["end_s"], t["holds"][0]["end_s"]) == \
+        pytest.approx((0.3, 0.45))
+    assert len(accuracy.every_other_frame(track)) == 5
+    flipped, t = accuracy.mirrored(track, truth)
+    assert t["reps"][0]["side"] == "right" and t["holds"] == truth["holds"]
+    # The left shoulder's values are now the right shoulder's, seen from the other side.
+    assert flipped.image[0, 12, 0] == pytest.approx(0.75) and flipped.world[0, 12, 0] == pytest.approx(-0.1)
+    again, t = accuracy.mirrored(flipped, t)
+    assert np.array_equal(again.image, track.image) and t["reps"] == truth["reps"]
+
+
 def test_scoring_counts_per_side_and_hold_errors():
     truth = {"reps": [{"start_s": 0, "end_s": 1, "side": "left", "partial": False},
                       {"start_s": 2, "end_s": 3, "side": "right", "partial": False},

@@ -26,7 +26,7 @@ REAL_DEV = ROOT.parent / "shared" / "real_dev"
 
 @dataclass
 class Clip:
-    source: str  # bundled, tune, validate, real, real-replay
+    source: str  # bundled, tune, validate, real, or a variant of real (VARIANTS)
     name: str
     truth: dict
     track: LandmarkTrack
@@ -109,13 +109,57 @@ def track_clips(directory: Path, source: str) -> list[Clip]:
     return clips
 
 
+def retimed(track: LandmarkTrack, truth: dict, factor: float) -> tuple[LandmarkTrack, dict]:
+    """The same frames with their timestamps stretched by `factor`: the person moving that much
+    slower (over 1) or faster (under 1), filmed at a frame rate changed the same way."""
+    def scaled(x: dict) -> dict:
+        return {**x, "start_s": x["start_s"] * factor, "end_s": x["end_s"] * factor}
+
+    return (LandmarkTrack(track.timestamps_ms * factor, track.image, track.world, track.meta),
+            {**truth, "reps": [scaled(r) for r in truth["reps"]], "holds": [scaled(h) for h in truth["holds"]]})
+
+
+def every_other_frame(track: LandmarkTrack) -> LandmarkTrack:
+    """Half the frame rate (a laptop webcam drops to 15 fps in dim light)."""
+    return LandmarkTrack(track.timestamps_ms[::2], track.image[::2], track.world[::2], track.meta)
+
+
+@lru_cache(maxsize=1)
+def _mirror_order() -> tuple[int, ...]:
+    from spinecoach.analysis.signals import LANDMARKS, mirror
+
+    return tuple(LANDMARKS.index(mirror(n)) for n in LANDMARKS)
+
+
+def mirrored(track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict]:
+    """The video flipped left to right: the same movement by a person facing the other way, with
+    MediaPipe's left and right labels following the image (so a left rep becomes a right one)."""
+    order = list(_mirror_order())
+    image, world = track.image[:, order], track.world[:, order]  # fancy indexing copies
+    image[..., 0] = 1.0 - image[..., 0]
+    world[..., 0] = -world[..., 0]
+    other = {"left": "right", "right": "left"}
+    reps = [{**r, "side": other.get(r.get("side"), r.get("side"))} for r in truth["reps"]]
+    return LandmarkTrack(track.timestamps_ms, image, world, track.meta), {**truth, "reps": reps}
+
+
+# Real clips changed in ways real users differ: sources named for what changed.
+VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored")
+
+
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
-    """The real-people tracks whose exercise spinecoach tracks, and their forward-backward replays."""
+    """The real-people tracks whose exercise spinecoach tracks, and (`replays`) their variants:
+    forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame, and
+    mirrored."""
     clips = [c for c in track_clips(directory, "real") if known is None or c.exercise in known]
     if replays:
         for c in list(clips):
             track, truth = replay(c.track, c.truth)
             clips.append(Clip("real-replay", c.name + "~4", truth, track))
+            clips.append(Clip("real-slower", c.name + "~x1.5", *reversed(retimed(c.track, c.truth, 1.5))))
+            clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
+            clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
+            clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
     return clips
 
 
@@ -174,8 +218,8 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
     own, cross = [], []
     for clip in clips:
         for name, spec in specs.items():
-            if name != clip.exercise and clip.source == "real-replay":
-                continue  # the replays' cross analyses say nothing the originals do not
+            if name != clip.exercise and clip.source in VARIANTS:
+                continue  # the variants' cross analyses say little the originals do not
             if name != clip.exercise and _variants(name, clip.exercise):
                 continue  # a variant of the same exercise (child's pose on a roller) is not a false count
             summary = app.analyze_track(clip.track, spec).summary()
