@@ -49,6 +49,13 @@ PHYSIO_VALIDATE = {"roller_mobilisation": ((0, "partial", "ivo"), (135, "hands_c
                    "kneeling_lat_stretch": ((180, "no_lead", "ivo"), (135, "standard", "june")),
                    "seated_rotation": ((90, "right_first", "june"), (45, "partial", "ivo")),
                    "seated_rotation_side_bend": ((90, "partial", "ivo"), (135, "right_first", "june"))}
+# A second tune round of the routine (2026-11-26, tune bodies, names t_*): the kinds of clip the
+# routine's validate split failed on (a partial rotation 45 degrees off the front, the lat stretch
+# and the roller 45 degrees off the head end), by other bodies, to find out why without tuning on
+# the validate clips. Seeds follow the first round's at +10.
+PHYSIO_TUNE2 = {"roller_mobilisation": ((135, "partial", "hana"),),
+                "kneeling_lat_stretch": ((135, "standard", "femi"),),
+                "seated_rotation": ((135, "partial", "gus"), (45, "partial", "femi"))}
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
 POSTURE.update(roller_mobilisation="supine_roller", childs_pose_reach="kneel_reach",
@@ -296,6 +303,10 @@ def catalogue() -> list[Entry]:
                 seed = PHYSIO_SEED[split] + 100 * pi + k
                 # The first round is made (and named, v_*) as the validate clips it was rendered as.
                 out.append(replace(_entry("validate", exercise, variant, look, az, k + pi, seed), split=split))
+    for exercise, views in PHYSIO_TUNE2.items():
+        for k, (az, variant, look) in enumerate(views):
+            seed = PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + 10 + k
+            out.append(_entry("tune", exercise, variant, look, az, k + PHYSIO.index(exercise), seed))
     nones = {"tune": (("standing_idle", 45, "ana"), ("quadruped_fidget", 90, "ben"), ("prone_still", 0, "chidi")),
              "validate": (("standing_idle", 180, "hana"), ("quadruped_fidget", 270, "emi"),
                           ("prone_still", 135, "gus"), ("side_lying_still", 315, "femi"))}
