@@ -279,3 +279,32 @@ def test_a_partial_rep_right_after_the_prop_moved_is_still_partial():
         events += c.update(Measurement(t, curve(keys)(t), value=40.0 * curve(keys)(t)))
     events += c.finish(end)
     assert c.count == 3 and len(kinds(events, "partial_rep")) == 1
+
+
+@pytest.mark.parametrize("from_zero, reps", [(True, 3), (False, 2)])
+def test_a_turn_is_measured_from_square_not_from_the_crossing(from_zero, reps):
+    # A turn left, then two turns right. MediaPipe reads this person's neutral 0.4 of a turn to the
+    # right, and between the right turns he comes back only to 0.65 (tune t_seated_rotation_az135).
+    # Measured from the low where the signal crossed the middle, the first right turn looks larger
+    # than it is and the second one, from 0.65, like a partial.
+    keys = [(0.0, 0.0), (1.0, 0.0), (2.0, 1.0), (2.6, 1.0), (3.6, 0.0), (4.0, 0.4), (6.0, 0.4), (7.0, 1.45),
+            (7.6, 1.45), (8.6, 0.65), (9.6, 1.47), (10.2, 1.47), (11.2, 0.45), (13.0, 0.45)]
+    left_until = 3.6
+    c = RepCounter(Counting(return_share=0.5), from_zero=from_zero)
+    events = []
+    for t in np.arange(0, 13.0, 1 / FPS):
+        p = curve(keys)(t)
+        events += c.update(Measurement(t, p, value=16.0 * p, side="left" if t < left_until else "right"))
+    events += c.finish(13.0)
+    assert c.count == reps
+
+
+def test_two_right_turns_seen_45_degrees_off_the_front_are_two():
+    from spinecoach.app import usecases as app
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(MULTIVIEW / "tune" / "t_seated_rotation_az135_partial.track.npz")
+    summary = app.analyze_track(track, spec.get("seated_rotation")).summary()
+    assert summary["rep_count_by_side"] == {"left": 3, "right": 3}

@@ -85,11 +85,15 @@ class RepCounter:
     cow: the rep is the swing from the phase-1 extreme to the phase-2 extreme).
     side_at: where a rep's side is read: "peak" (the side that moved) or "start" (the side on top
     before the rep, where labels are more reliable).
+    from_zero: a rep's size is its peak (the signal's zero is the neutral: shoulders square to the
+    hips for a turn to either side), not its swing from the low before it (a turn's low is often
+    where the signal crossed the middle coming over from the other side, lower than the rest).
     """
 
     def __init__(self, counting: Counting, shape: str = "out_and_back", side_at: str = "peak",
-                 required: frozenset = frozenset()):
+                 required: frozenset = frozenset(), from_zero: bool = False):
         self.c, self.shape, self.side_at, self.required = counting, shape, side_at, required
+        self.from_zero = from_zero
         self._passed: set = set()  # required checks passed since the last rep ended
         self._first_s = None  # when tracking began
         self._half_s = None  # when the current return was halfway back
@@ -230,7 +234,7 @@ class RepCounter:
     def _returned(self, p: float, t_s: float) -> list[Event]:
         """Out-and-back: the rep is over once the body came back most of the way from the peak.
         It is counted then; its end is where a smooth return from there would reach the rest."""
-        rise = self.top.p - self.start_lo.p
+        rise = self.top.p - (0.0 if self.from_zero else self.start_lo.p)
         fallen = self.top.p - p
         if fallen < rise / 2:
             self._half_s = None  # not (or no longer: a dip mid-rep) halfway back
@@ -269,7 +273,7 @@ class RepCounter:
         rests_ok = a.posture_ok and b.position_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
         if not rests_ok:
             return []
-        size = abs(b.p - a.p)
+        size = abs(b.p) if self.from_zero else abs(b.p - a.p)
         start_s = a.onset_s if self.shape == "cycle" and a.onset_s is not None else a.left_s or a.t_s
         end_s = b.t_s if end_s is None else end_s
         if end_s - start_s < self.c.min_rep_s:

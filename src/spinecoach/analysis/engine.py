@@ -36,7 +36,7 @@ class Engine:
         self._world_filter, self._image_filter = make_filter(), make_filter()
         side_at = "start" if exercise.sides == "upper_shoulder" else "peak"
         required = frozenset(c.id for c in exercise.checks if c.required)
-        self.analyzer = RepCounter(exercise.counting, exercise.shape, side_at, required) \
+        self.analyzer = RepCounter(exercise.counting, exercise.shape, side_at, required, exercise.sides == "sign") \
             if exercise.kind == "reps" else HoldTimer(exercise.counting)
         self._segment_since, self._segment_told = None, False  # the segment condition: since when, and told
         self._segment_values: deque = deque()  # (t_s, value) of the segment signal, for its usual value
