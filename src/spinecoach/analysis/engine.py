@@ -28,6 +28,11 @@ class Step:
 
 
 SEGMENT_HOLD_S = 0.3  # the segment condition must hold this long (not one jittery frame)
+# Once the segment signal rose `rise` (the body moving its prop), the move lasts until it is back
+# under half of that: the body settling onto the prop after a move is no rep (tune
+# t_roller_mobilisation_az135: a slide's end counted as a press with no hysteresis; 0.4-0.6 gave
+# the same counts on the bundled and tune roller clips, 0.2 lost a press of the bundled oblique clip).
+SEGMENT_BACK = 0.5
 
 
 class Engine:
@@ -118,7 +123,7 @@ class Engine:
         # The usual value needs the person to have lain there a while (a quarter of the window).
         known = recent[-1][0] - recent[0][0] >= seg.usual_s / 4
         usual = float(np.median([v for _, v in recent]))
-        if not known or value - usual < seg.rise:
+        if not known or value - usual < (seg.rise * SEGMENT_BACK if self._segment_since is not None else seg.rise):
             if self._segment_told and isinstance(self.analyzer, RepCounter):
                 # The move is over: what the body did during it is no rest either. (With this reset
                 # alone, not the one at the move's start, the bundled oblique clip counted 17 of 15.)
