@@ -141,3 +141,13 @@ def test_a_position_tells_the_held_pose_from_a_look_alike(clip, as_exercise):
 
     track = LandmarkTrack.load(MULTIVIEW / "tune" / f"{clip}.track.npz")
     assert app.analyze_track(track, exercises.get(as_exercise)).summary()["holds"] == []
+
+
+def test_lying_on_the_back_with_the_knees_up_is_no_open_book():
+    from spinecoach.app import usecases as app
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    # 45 degrees off the head end, MediaPipe stacks the shoulders and hips of a body on a roller.
+    track = LandmarkTrack.load(MULTIVIEW / "tune" / "t_roller_mobilisation_az135_partial.track.npz")
+    assert app.analyze_track(track, exercises.get("open_book")).summary()["rep_count"] == 0
