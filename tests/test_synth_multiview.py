@@ -13,8 +13,8 @@ import pytest
 from spinecoach.pose.track import LandmarkTrack
 from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.clips import CLIPS
-from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, OBLIQUE_SEED, OBLIQUE_TUNE, PHYSIO, PHYSIO_TUNE2,
-                                        PHYSIO_LOOKS, SPLIT_LOOKS, expected_truth, view_of)
+from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, OBLIQUE_SEED, OBLIQUE_TUNE, PHYSIO,
+                                        PHYSIO_LOOKS, PHYSIO_TUNE2, SPLIT_LOOKS, expected_truth, view_of)
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))

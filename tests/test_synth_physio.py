@@ -327,8 +327,9 @@ def test_catalogue_has_each_new_exercise_from_two_views_and_bodies():
             assert "front" in {c.view for c in clips}
         else:
             assert "side" in {c.view for c in clips}
+    # Every rep exercise has partial (or incomplete) reps on its clips.
     holds = ("childs_pose_reach", "kneeling_lat_stretch")
-    for c in [c for c in CLIPS if c.exercise in NEW and c.exercise not in holds]:  # every rep exercise has partial (or incomplete) reps on its clips
+    for c in [c for c in CLIPS if c.exercise in NEW and c.exercise not in holds]:
         reps = c.script(c.rng()).reps
         assert any(r["partial"] for r in reps) or any(r.get("incomplete") for r in reps), c.name
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_implementation()} {platform.python_version()}"
+    python = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{platform.machine()}, {os.cpu_count()} CPUs, {python}"
 
 
 def bare_fps(video: Path, model) -> float:
@@ -31,7 +32,8 @@ def bare_fps(video: Path, model) -> float:
                 break
             ts = max(int(cap.get(cv2.CAP_PROP_POS_MSEC)), last + 1)
             last = ts
-            lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)), ts)
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), ts)
             n += 1
         elapsed = time.perf_counter() - t0
     cap.release()
