@@ -11,6 +11,7 @@ from conftest import ROOT, SAMPLES, truth
 
 from spinecoach import cli
 from spinecoach.app import usecases as app
+from spinecoach.exercises import spec as exercises
 from spinecoach.io.source import Closing
 from spinecoach.pose import landmarker as pose
 from spinecoach.pose import models
@@ -243,6 +244,16 @@ def test_a_model_that_cannot_be_fetched_fails_before_the_first_benchmark_run(cap
 def test_a_benchmark_without_its_video_is_one_line(what, capsys, no_work):
     code, _, err = run(capsys, "bench", what)
     assert code == 1 and one_error_line(err) == f"Error: bench {what} needs a video: spinecoach bench {what} VIDEO"
+
+
+def test_the_analysis_benchmark_times_every_exercise_on_a_track(capsys, tmp_path):
+    track = Path(__file__).parents[1] / "benchmarks/multiview/tune/t_cobra_az180_short.track.npz"
+    code, out, _ = run(capsys, "bench", "analysis", str(track), "--runs", "1")
+    rows = [line.split() for line in out.splitlines()[1:]]
+    assert code == 0 and [r[0] for r in rows] == exercises.available()
+    assert all(float(r[1]) > 0 and r[2:4] == ["ms", "a"] for r in rows)
+    code, _, err = run(capsys, "bench", "analysis", str(tmp_path / "none.npz"))
+    assert code == 1 and one_error_line(err) == f"Error: track {tmp_path / 'none.npz'} not found"
 
 
 def test_a_crashed_pose_worker_ends_the_live_run_at_once(capsys, fake_pose, tmp_path):

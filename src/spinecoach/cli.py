@@ -278,6 +278,10 @@ def cmd_bench(args) -> int:
         _frame_count(args.path)  # a bad video fails before any model work
     if args.what == "pipeline":
         return bench.pipeline(Path(args.path), args.model, args.runs)
+    if args.what == "analysis":
+        if not args.path:
+            raise SpinecoachError("bench analysis needs a landmark track: spinecoach bench analysis TRACK.npz")
+        return bench.analysis(Path(args.path), args.runs)
     if args.what == "live":
         from spinecoach.pose import models
 
@@ -391,10 +395,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sheets", metavar="DIR", help="instead of checking, write a contact sheet per clip to DIR")
     s.set_defaults(func=cmd_samples)
 
-    s = sub.add_parser("bench", help="benchmarks: accuracy against ground truth, pipeline overhead")
-    s.add_argument("what", choices=["accuracy", "pipeline", "live"])
-    s.add_argument("path", nargs="?", help="pipeline, live: a video; accuracy: the bundled clips' folder "
-                   "(default sample_videos)")
+    s = sub.add_parser("bench", help="benchmarks: accuracy against ground truth, pipeline overhead, analysis speed")
+    s.add_argument("what", choices=["accuracy", "pipeline", "live", "analysis"])
+    s.add_argument("path", nargs="?", help="pipeline, live: a video; analysis: a landmark track; accuracy: the "
+                   "bundled clips' folder (default sample_videos)")
     s.add_argument("--sources", default="bundled,validate,real",
                    help="accuracy: comma-separated among bundled, tune, validate, real (default: all but tune)")
     s.add_argument("--real-dev", metavar="DIR", help="accuracy: the real-people tracks (default ../shared/real_dev)")

@@ -69,6 +69,28 @@ def pipeline(video: Path, model_arg: str | None, runs: int) -> int:
     return 0
 
 
+def analysis(track_path: Path, runs: int) -> int:
+    """The analysis stage alone (filtering, signals, counting: `Engine.step`) over a landmark track,
+    per exercise: milliseconds a frame, the median of `runs`."""
+    from spinecoach.analysis.engine import Engine
+    from spinecoach.exercises import spec as exercises
+    from spinecoach.pose.track import LandmarkTrack
+
+    frames = list(LandmarkTrack.load(track_path).frames())
+    print(f"{track_path.name}: {len(frames)} frames; {machine()}")
+    for name in exercises.available():
+        times = []
+        for _ in range(runs):
+            engine = Engine(exercises.get(name))
+            t0 = time.perf_counter()
+            for frame in frames:
+                engine.step(frame)
+            times.append((time.perf_counter() - t0) * 1000 / len(frames))
+        print(f"{name:28s} {statistics.median(times):.3f} ms a frame (median of {runs}; "
+              f"{min(times):.3f}-{max(times):.3f})")
+    return 0
+
+
 SOURCES = ("bundled", "tune", "validate", "real")
 
 
