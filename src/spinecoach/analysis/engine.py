@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
-from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable
+from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable, view_class, view_deg
 from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
 from spinecoach.types import PoseFrame
@@ -28,6 +28,8 @@ class Step:
 
 
 SEGMENT_HOLD_S = 0.3  # the segment condition must hold this long (not one jittery frame)
+VIEW_S = 10.0  # phases read by view follow the median view of the last 10 s, not one frame's estimate
+VIEW_EVERY_S = 0.25  # ... updated four times a second (the median costs more than the rest of a frame)
 # Once the segment signal rose `rise` (the body moving its prop), the move lasts until it is back
 # under half of that: the body settling onto the prop after a move is no rep (tune
 # t_roller_mobilisation_az135: a slide's end counted as a press with no hysteresis; 0.4-0.6 gave
@@ -58,6 +60,11 @@ class Engine:
                         if exercise.sides == "mirror" else exercise.checks}
         self._last_seen: dict = {}  # (side, phase) -> (t_s, value) when that limb was last seen
         self.last_t_s = None
+        # Phases read from some views only: which apply, by the camera's recent view of the body.
+        self._by_view = any(ph.views for ph in exercise.phases)
+        self._views: deque = deque()  # (t_s, view degrees) of the last VIEW_S
+        self._applies = np.ones(len(exercise.phases), bool)
+        self._view_t_s = -np.inf
 
     def step(self, pose: PoseFrame) -> Step:
         t_s = pose.timestamp_ms / 1000.0
@@ -69,11 +76,13 @@ class Engine:
         image = pose.image.copy()
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
+        if self._by_view:
+            self._view(t_s, world)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
         values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
-            first = next(iter(self._phase_names.values()))
-            missing = bad or unreliable(pose.image, first[0], self.ex.min_visibility)
+            first = next(iter(self._phase_names.values()))[int(np.argmax(self._applies))]
+            missing = bad or unreliable(pose.image, first, self.ex.min_visibility) or ["the body"]
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
             return Step(smoothed, m, tuple(self.analyzer.update(m)))
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
@@ -88,13 +97,25 @@ class Engine:
         for side, sigs in self._signals.items():
             row = []
             for i, (sig, names) in enumerate(zip(sigs, self._phase_names[side])):
-                if not unreliable(raw, names, self.ex.min_visibility):
+                if self._applies[i] and not unreliable(raw, names, self.ex.min_visibility):
                     self._last_seen[side, i] = (t_s, sig.compute(world, image))
                 seen_t, value = self._last_seen.get((side, i), (-1e9, np.nan))
-                row.append(value if t_s - seen_t <= self.ex.counting.max_gap_s else np.nan)
+                row.append(value if t_s - seen_t <= self.ex.counting.max_gap_s and self._applies[i] else np.nan)
             if not all(np.isnan(row)):
                 values[side] = tuple(row)
         return values
+
+    def _view(self, t_s: float, world: np.ndarray) -> None:
+        """Which phases apply: those whose views include the median view of the last VIEW_S."""
+        views = self._views
+        views.append((t_s, view_deg(world)))
+        while views[0][0] < t_s - VIEW_S:
+            views.popleft()
+        if t_s - self._view_t_s < VIEW_EVERY_S:
+            return
+        self._view_t_s = t_s
+        now = view_class(float(np.median([d for _, d in views])))
+        self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
@@ -103,11 +124,12 @@ class Engine:
             return self._measurement(t_s, world, image, self._progress(tuple(map(abs, v))), v[0], side, None)
         progress = {side: self._progress(v) for side, v in values.items()}
         side = max(progress, key=lambda k: abs(progress[k]))  # the side whose signal is further along
+        value = values[side][int(np.argmax(self._applies))]  # the first phase that applies, in degrees
         if self.ex.sides == "upper_shoulder":
             # World y points down: the upper shoulder is the one with the smaller y.
             upper = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
-            return self._measurement(t_s, world, image, progress[side], values[side][0], upper, side)
-        return self._measurement(t_s, world, image, progress[side], values[side][0], side, side)
+            return self._measurement(t_s, world, image, progress[side], value, upper, side)
+        return self._measurement(t_s, world, image, progress[side], value, side, side)
 
     def _segment(self, t_s: float, world: np.ndarray, image: np.ndarray) -> list[Event]:
         """A `segment` event once the segment signal (e.g. the hip opening as the hips lift to move
@@ -157,8 +179,8 @@ class Engine:
         p = np.array([(v - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases)])
         if self.ex.shape == "cycle":
             return float(np.nan_to_num((p[1] - p[0]) / 2))  # both phases read one signal: seen together
-        p = p[~np.isnan(p)]  # the phases seen in this frame
-        if len(self.ex.phases) > 1:
+        p = p[~np.isnan(p)]  # the phases seen in this frame (and read from this view)
+        if np.count_nonzero(self._applies) > 1:
             # Below its start a phase is at rest however low it reads (a bird dog's leg seen from its
             # feet end, 15 degrees under the file's start): phases seen in turns must agree on rest.
             p = np.maximum(p, 0.0)

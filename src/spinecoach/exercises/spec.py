@@ -39,6 +39,7 @@ class Phase:
     start: float  # signal value (degrees) at the start position
     peak: float  # signal value at the end of the range
     signal: Signal | None = None  # this phase's own signal; None = the exercise's
+    views: tuple[str, ...] = ()  # read only while the camera sees the body from these views (empty: all)
 
 
 @dataclass(frozen=True)
@@ -295,9 +296,11 @@ def load(path: Path) -> Exercise:
     phases = []
     for p in r.tables("phases"):
         phase = Phase(p.get("name", str), p.get("start", float), p.get("peak", float),
-                      _signal(p.table("signal")) if "signal" in p.data else None)
+                      _signal(p.table("signal")) if "signal" in p.data else None, tuple(p.get("views", list, [])))
         if phase.start == phase.peak:
             p.fail("peak", f"equals start ({phase.start:g}): a phase needs a range")
+        if not set(phase.views) <= set(VIEWS):
+            p.fail("views", f"must list some of {', '.join(VIEWS)}")
         phases.append(phase)
     if not phases:
         r.fail("phases", "must list at least one phase")

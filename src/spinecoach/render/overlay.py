@@ -126,7 +126,7 @@ def _share(s: float, target: float) -> float:
 
 def bar_labels(exercise: Exercise) -> tuple[str, str]:
     """What the progress bar's ends mean: the end of the exercise's range (its phases) and the start."""
-    names = [ph.name.replace("_", " ") for ph in exercise.phases]
+    names = list(dict.fromkeys(ph.name.replace("_", " ") for ph in exercise.phases))  # one movement read two ways: once
     joined = " or ".join(names) if exercise.shape == "cycle" else " and ".join(names)
     return f"full {joined}", "start"
 

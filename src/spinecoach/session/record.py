@@ -101,8 +101,13 @@ def range_info(ex: Exercise, views: dict) -> dict:
     spans = [abs(ph.peak - ph.start) for ph in ex.phases]
     nominal = sum(spans[:2]) if getattr(ex, "shape", "") == "cycle" else spans[0]
     floor = getattr(ex.counting, "min_range" if ex.kind == "reps" else "enter", None)
-    measures = getattr(ex, "measures", "") or \
-        f"{ex.title} {'/'.join(ph.name for ph in ex.phases)}: {describe_signal(ex.phases[0].signal or ex.signal)}"
+    names = "/".join(dict.fromkeys(ph.name for ph in ex.phases))
+    if any(ph.views for ph in ex.phases):  # one movement read one way per view
+        what = "; ".join(f"{describe_signal(ph.signal or ex.signal)} (from {', '.join(ph.views or ex.views)})"
+                         for ph in ex.phases)
+    else:
+        what = describe_signal(ex.phases[0].signal or ex.signal)
+    measures = getattr(ex, "measures", "") or f"{ex.title} {names}: {what}"
     total = sum(views.values())
     share = sum(v for k, v in views.items() if k in ex.views) / total if total else None
     reliable = share is not None and share >= VIEW_RELIABLE_SHARE
