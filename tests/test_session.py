@@ -171,3 +171,13 @@ def test_pause_and_reset_keys_are_in_every_output(tmp_path):
     logged = [json.loads(x)["event"] for x in (tmp_path / "e.jsonl").read_text().splitlines()]
     assert logged.count("user_paused") == logged.count("user_resumed") == logged.count("reset") == 1
     assert counted == [0, 0] + [1] * rec["rep_count"]
+
+
+def test_a_range_read_one_way_per_view_is_in_the_units_of_the_way_read_most():
+    from spinecoach.session.record import range_info
+
+    # Open book: the rotation side-on (22 degrees nominal), the shoulder line's tilt from an angle (50).
+    side = range_info(exercises.get("open_book"), {"side": 20.0, "oblique": 2.0})
+    angle = range_info(exercises.get("open_book"), {"side": 2.0, "oblique": 20.0})
+    assert (side["nominal_deg"], side["counted_from_deg"]) == (22.0, 11.0) and "hip line" in side["measures"]
+    assert (angle["nominal_deg"], angle["counted_from_deg"]) == (50.0, 25.0) and "tilt" in angle["measures"]

@@ -102,11 +102,15 @@ def range_info(ex: Exercise, views: dict) -> dict:
     nominal = sum(spans[:2]) if getattr(ex, "shape", "") == "cycle" else spans[0]
     floor = getattr(ex.counting, "min_range" if ex.kind == "reps" else "enter", None)
     names = "/".join(dict.fromkeys(ph.name for ph in ex.phases))
-    if any(ph.views for ph in ex.phases):  # one movement read one way per view
-        what = "; ".join(f"{describe_signal(ph.signal or ex.signal)} (from {', '.join(ph.views or ex.views)})"
-                         for ph in ex.phases)
-    else:
-        what = describe_signal(ex.phases[0].signal or ex.signal)
+    what = describe_signal(ex.phases[0].signal or ex.signal)
+    if any(ph.views for ph in getattr(ex, "phases", ())) and views:
+        # One movement read one way per view: the ranges are in the units of the way read most.
+        main = max(views, key=views.get)
+        i = next((i for i, ph in enumerate(ex.phases) if main in ph.views), 0)
+        nominal, phase = spans[i], ex.phases[i]
+        seen = " or ".join({"side": "side-on", "oblique": "from an angle", "end": "from an end"}[v]
+                           for v in phase.views or ex.views)
+        what = f"{describe_signal(phase.signal or ex.signal)} (as read {seen})"
     measures = getattr(ex, "measures", "") or f"{ex.title} {names}: {what}"
     total = sum(views.values())
     share = sum(v for k, v in views.items() if k in ex.views) / total if total else None
