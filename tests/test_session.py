@@ -90,7 +90,7 @@ def _step(t, checks):
     from types import SimpleNamespace
 
     return SimpleNamespace(measurement=SimpleNamespace(t_s=t, checks=tuple(checks), progress=1.0, posture_ok=True),
-                           pose=SimpleNamespace(world=None, image=None))
+                           pose=SimpleNamespace(world=None, image=None), view_deg=None)
 
 
 def test_a_routine_record_holds_session_records_under_its_steps():

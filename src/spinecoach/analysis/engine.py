@@ -25,6 +25,7 @@ class Step:
     pose: PoseFrame
     measurement: Measurement
     events: tuple[Event, ...]
+    view_deg: float | None = None  # how far from side-on the camera sees the body (signals.view_deg)
 
 
 SEGMENT_HOLD_S = 0.3  # the segment condition must hold this long (not one jittery frame)
@@ -76,18 +77,19 @@ class Engine:
         image = pose.image.copy()
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
+        view = view_deg(world)  # once a frame: the phases read by view and the session record use it
         if self._by_view:
-            self._view(t_s, world)
+            self._view(t_s, view)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
         values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
             first = next(iter(self._phase_names.values()))[int(np.argmax(self._applies))]
             missing = bad or unreliable(pose.image, first, self.ex.min_visibility) or ["the body"]
             m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
-            return Step(smoothed, m, tuple(self.analyzer.update(m)))
+            return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
-        return Step(smoothed, m, tuple(self.analyzer.update(m) + moved))
+        return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
         """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
@@ -105,10 +107,10 @@ class Engine:
                 values[side] = tuple(row)
         return values
 
-    def _view(self, t_s: float, world: np.ndarray) -> None:
+    def _view(self, t_s: float, deg: float) -> None:
         """Which phases apply: those whose views include the median view of the last VIEW_S."""
         views = self._views
-        views.append((t_s, view_deg(world)))
+        views.append((t_s, deg))
         while views[0][0] < t_s - VIEW_S:
             views.popleft()
         if t_s - self._view_t_s < VIEW_EVERY_S:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from spinecoach.analysis.diagnose import notes
-from spinecoach.analysis.signals import Signal, view_class, view_deg
+from spinecoach.analysis.diagnose import VIEW_WORDS, notes
+from spinecoach.analysis.signals import Signal, view_class
 from spinecoach.events import Event, Rep
 from spinecoach.exercises.spec import Condition, Exercise, tomllib
 
@@ -103,13 +103,12 @@ def range_info(ex: Exercise, views: dict) -> dict:
     floor = getattr(ex.counting, "min_range" if ex.kind == "reps" else "enter", None)
     names = "/".join(dict.fromkeys(ph.name for ph in ex.phases))
     what = describe_signal(ex.phases[0].signal or ex.signal)
-    if any(ph.views for ph in getattr(ex, "phases", ())) and views:
+    if any(ph.views for ph in ex.phases) and views:
         # One movement read one way per view: the ranges are in the units of the way read most.
         main = max(views, key=views.get)
         i = next((i for i, ph in enumerate(ex.phases) if main in ph.views), 0)
         nominal, phase = spans[i], ex.phases[i]
-        seen = " or ".join({"side": "side-on", "oblique": "from an angle", "end": "from an end"}[v]
-                           for v in phase.views or ex.views)
+        seen = " or ".join(VIEW_WORDS[v] for v in phase.views or ex.views)
         what = f"{describe_signal(phase.signal or ex.signal)} (as read {seen})"
     measures = getattr(ex, "measures", "") or f"{ex.title} {names}: {what}"
     total = sum(views.values())
@@ -186,8 +185,8 @@ class Session:
         dt = min(t - self.last_t_s, 0.5) if self.last_t_s is not None else 0.0  # a long gap is not time seen
         self.first_t_s = t if self.first_t_s is None else self.first_t_s
         self.last_t_s = t
-        if found and step.pose.world is not None:
-            view = view_class(view_deg(step.pose.world))
+        if found and step.view_deg is not None:
+            view = view_class(step.view_deg)
             self._views[view] = self._views.get(view, 0.0) + dt
         if step.measurement.progress is not None:
             self._in_position[0] += step.measurement.posture_ok
