@@ -363,5 +363,16 @@ def test_a_press_with_the_roller_under_the_top_thoracic_bone_still_extends(poser
     assert abs(bend(pressed) - bend(rest)) > 0.3 * abs(bend(near_pressed) - bend(near))
 
 
-def test_roller_places_scale_with_the_trunk(poser):
-    assert poser.contact_scale == pytest.approx(float(poser._spine_s[-1]) / 0.56)
+def test_a_roller_place_is_the_same_share_of_a_shorter_trunk(poser):
+    # The same vertebra lies lower on a short trunk: where the back touches the roller, as a share of
+    # the pelvis-to-neck arc, is the same for a body 15% smaller.
+    d = np.load(DATA)
+    small = Poser(Skeleton(tuple(str(x) for x in d["labels"]), d["parents"], d["rest_heads"] * 0.85))
+
+    def touching_share(p):
+        _, (heads, rots), props = pose(p, "supine_roller", contact=0.295)
+        arc = np.linspace(0.05, float(p._spine_s[-1]) - 0.01, 400)
+        dist = to_axis(np.array([p.spine_point(heads, rots, a)[0] for a in arc]), props["roller"])[0]
+        return arc[int(np.argmin(dist))] / float(p._spine_s[-1])
+
+    assert touching_share(small) == pytest.approx(touching_share(poser), abs=0.01)
