@@ -56,6 +56,13 @@ PHYSIO_VALIDATE = {"roller_mobilisation": ((0, "partial", "ivo"), (135, "hands_c
 PHYSIO_TUNE2 = {"roller_mobilisation": ((135, "partial", "hana"),),
                 "kneeling_lat_stretch": ((135, "standard", "femi"),),
                 "seated_rotation": ((135, "partial", "gus"), (45, "partial", "femi"))}
+# A third tune round (2026-11-26, tune bodies): the kinds of clip still failing on validate, 45
+# degrees off the head end (open book's fast and continuous reps; the roller with the hands on the
+# chest; the lat stretch), by other tune bodies, to work on without looking at the validate clips.
+TUNE3 = {"open_book": ((45, "fast", "ben"), (135, "continuous", "dora")),
+         "roller_mobilisation": ((135, "hands_chest", "emi"),),
+         "kneeling_lat_stretch": ((135, "no_lead", "hana"), (45, "standard", "gus"))}
+TUNE3_SEED = 64_000  # + 100 * exercise + slot; the routine's exercises at PHYSIO_SEED["tune"] + 20
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
 POSTURE.update(roller_mobilisation="supine_roller", childs_pose_reach="kneel_reach",
@@ -307,6 +314,12 @@ def catalogue() -> list[Entry]:
         for k, (az, variant, look) in enumerate(views):
             seed = PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + 10 + k
             out.append(_entry("tune", exercise, variant, look, az, k + PHYSIO.index(exercise), seed))
+    for exercise, views in TUNE3.items():
+        for k, (az, variant, look) in enumerate(views):
+            ei = (EXERCISES + PHYSIO).index(exercise)
+            seed = (TUNE3_SEED + 100 * ei if exercise in EXERCISES
+                    else PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + 20) + k
+            out.append(_entry("tune", exercise, variant, look, az, k + ei, seed))
     nones = {"tune": (("standing_idle", 45, "ana"), ("quadruped_fidget", 90, "ben"), ("prone_still", 0, "chidi")),
              "validate": (("standing_idle", 180, "hana"), ("quadruped_fidget", 270, "emi"),
                           ("prone_still", 135, "gus"), ("side_lying_still", 315, "femi"))}
