@@ -121,6 +121,35 @@ def test_getting_up_after_the_last_bird_dog_is_not_a_rep():
     assert max(r["end_s"] for r in summary["reps"]) < 50.5
 
 
+def test_a_rep_mostly_out_of_position_is_not_a_rep_where_the_file_asks_for_it():
+    # Rest and peak in position, but in between out of it for most of the swing (an arm up: a
+    # bird dog seen as cat-cow). Counted by default; not with min_in_position.
+    keys, end, truth = reps_signal([3.0] * 3, [1.0] * 3)
+    a, b, _ = truth[1]
+    away = lambda t: not (a + 0.3 <= t <= b - 0.3 and abs(t - (a + b) / 2) > 0.2)  # noqa: E731
+    counts = []
+    for share in (0.0, 0.75):
+        c = RepCounter(Counting(min_in_position=share))
+        run(c, curve(keys), end, noise=0.01, posture=away)
+        counts.append(c.count)
+    assert counts == [3, 2]
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_looking_around_on_all_fours_for_a_bird_dog_is_no_cat_cow():
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # A real man getting onto all fours, doing six bird dogs and getting up: his head drops and lifts,
+    # but his hands are not down all along (it counted 2 cat-cows before min_in_position).
+    track = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
+    assert app.analyze_track(track, spec.get("cat_cow")).summary()["rep_count"] == 0
+    for name in ("cat_cow_wanshape", "cat_cow_iptplan"):  # and real cat-cows still count
+        summary = app.analyze_track(LandmarkTrack.load(REAL_DEV / f"{name}.track.npz"), spec.get("cat_cow")).summary()
+        assert summary["rep_count"] == {"cat_cow_wanshape": 2, "cat_cow_iptplan": 1}[name]
+
+
 def test_a_low_out_of_position_is_not_the_rest_of_the_next_rep():
     # Getting into position dips lower than the person's rest (an arm on the floor while kneeling
     # down), out of position; they settle (a small shift at rest) and their first rep follows a few

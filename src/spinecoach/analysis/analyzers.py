@@ -107,6 +107,7 @@ class RepCounter:
         self._ranges: dict = {}  # side -> the person's own full reps there, in nominal units
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
+        self._in_position: deque = deque()  # (t, in position) over the last max_rep_s, if min_in_position
         self._reset()
 
     @property
@@ -165,6 +166,10 @@ class RepCounter:
         if not self.ready and m.posture_ok:
             self.ready = True
             events.append(Event("ready", m.t_s))
+        if self.c.min_in_position > 0:
+            self._in_position.append((m.t_s, m.posture_ok))
+            while self._in_position[0][0] < m.t_s - self.c.max_rep_s:
+                self._in_position.popleft()
         p = m.progress
         self.progress = float(np.clip(abs(p) if self.shape == "cycle" else p, 0.0, 1.0))
         if self.trend <= 0 and m.side and m.posture_ok:
@@ -278,6 +283,10 @@ class RepCounter:
         end_s = b.t_s if end_s is None else end_s
         if end_s - start_s < self.c.min_rep_s:
             return []
+        if self.c.min_in_position > 0:  # done in the position, not while getting into or out of it
+            during = [ok for t, ok in self._in_position if t >= start_s]
+            if during and sum(during) < self.c.min_in_position * len(during):
+                return []
         peak = b
         side = self.active_side
         rom = abs(b.value - a.value) if None not in (a.value, b.value) else 0.0

@@ -88,6 +88,9 @@ class Counting:
     posture_grace_s: float = 10.0  # out of the exercise's position this long resets the rep in progress
     # (0: any frame out of position breaks a rep; a rep's rest points must be in position anyway;
     # 10 s: longer than the slowest rep with a hold at its end range in the tune split)
+    min_in_position: float = 0.0  # share of a rep's frames that must be in the exercise's position (0: only
+    # its rest points; 1: every frame, so one misplaced landmark drops the rep). For exercises done
+    # wholly in their position, it tells a rep from looking around while getting into or out of it
     min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
     max_rep_s: float = 10.0  # a rest older than this is not where the next rep starts (the body settled
     # elsewhere); longer than the slowest reps of the tune split (about 8 s)
@@ -216,7 +219,7 @@ def _slug(text: str) -> str:
 
 VIEWS = ("side", "oblique", "end")
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
-                          "posture_grace_s", "max_rep_s", "together"),
+                          "posture_grace_s", "max_rep_s", "together", "min_in_position"),
                  "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s")}
 
 
@@ -227,7 +230,8 @@ def _counting(r: _Reader, kind: str) -> Counting:
         if key in c.data:
             values[key] = c.choice(key, ("min", "mean", "max")) if key == "together" else c.get(key, float)
     counting = Counting(**values)
-    fractions = ("min_range", "turn", "relative_partial", "return_share", "enter", "exit", "level_share")
+    fractions = ("min_range", "turn", "relative_partial", "return_share", "enter", "exit", "level_share",
+                 "min_in_position")
     for key in fractions:
         if not 0 <= getattr(counting, key) <= 2:
             c.fail(key, "must be between 0 and 2 (a share of the nominal range)")

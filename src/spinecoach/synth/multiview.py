@@ -58,8 +58,10 @@ PHYSIO_TUNE2 = {"roller_mobilisation": ((135, "partial", "hana"),),
                 "seated_rotation": ((135, "partial", "gus"), (45, "partial", "femi"))}
 # A third tune round (2026-11-26, tune bodies): the kinds of clip still failing on validate, 45
 # degrees off the head end (open book's fast and continuous reps; the roller with the hands on the
-# chest; the lat stretch), by other tune bodies, to work on without looking at the validate clips.
+# chest; the lat stretch) and child's pose 45 degrees off the feet end, which the tune split lacked,
+# by other tune bodies, to work on without looking at the validate clips.
 TUNE3 = {"open_book": ((45, "fast", "ben"), (135, "continuous", "dora")),
+         "childs_pose": ((225, "in_hold", "dora"), (315, "in_hold_end", "chidi")),
          "roller_mobilisation": ((135, "hands_chest", "emi"),),
          "kneeling_lat_stretch": ((135, "no_lead", "hana"), (45, "standard", "gus"))}
 TUNE3_SEED = 64_000  # + 100 * exercise + slot; the routine's exercises at PHYSIO_SEED["tune"] + 20
