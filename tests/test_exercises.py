@@ -44,7 +44,7 @@ def test_a_wrong_type_is_named_with_the_file(copy):
     path = copy(lambda s: s.replace('kind = "reps"', "kind = 3"))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: kind must be a string \(got 3\)"):
         exercises.load(path)
-    path = copy(lambda s: s.replace("[[phases]]", '[counting]\nturn = "low"\n\n[[phases]]', 1))
+    path = copy(lambda s: s.replace("[counting]\n", '[counting]\nturn = "low"\n', 1))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.turn must be a number"):
         exercises.load(path)
 
@@ -59,7 +59,7 @@ def test_an_unknown_landmark_or_broken_toml_is_refused(copy):
 
 
 def test_an_unknown_key_is_refused_with_file_and_key(copy):
-    path = copy(lambda s: s.replace("[[phases]]", "[counting]\nmin_reps_s = 2.0\n\n[[phases]]", 1))
+    path = copy(lambda s: s.replace("[counting]\n", "[counting]\nmin_reps_s = 2.0\n", 1))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_reps_s is not a known key"):
         exercises.load(path)
     path = copy(lambda s: s.replace('name = "flexion"', 'name = "flexion"\npeek = 3'))
