@@ -96,7 +96,7 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
     import mediapipe
 
     from spinecoach.io.source import VideoSource
-    from spinecoach.pose.landmarker import PoseEstimator
+    from spinecoach.pose.landmarker import ESTIMATOR_VERSION, PoseEstimator
 
     frames, interrupted = [], False
     with VideoSource(video) as source, PoseEstimator(model) as estimator:
@@ -112,7 +112,8 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
         info = source.info
     meta = {"source": str(video), "fps": info.fps, "width": info.width, "height": info.height,
             "model_variant": model.variant, "model_sha256": model.sha256,
-            "mediapipe_version": mediapipe.__version__, "processing_fps": len(frames) / max(elapsed, 1e-9)}
+            "mediapipe_version": mediapipe.__version__, "estimator_version": ESTIMATOR_VERSION,
+            "processing_fps": len(frames) / max(elapsed, 1e-9)}
     if interrupted:
         meta.update(interrupted=True, frames_expected=info.frame_count)
         raise Interrupted(LandmarkTrack.from_frames(frames, meta),
@@ -123,7 +124,9 @@ def extract(video: Path, model, progress: Callable[[int], None] | None = None) -
 def cached_extract(video: Path, model, progress=None, use_cache: bool = True) -> tuple[LandmarkTrack, bool]:
     """The track of `video`, from the cache when the same video and model were seen before.
     An interrupted extraction (Interrupted) is never cached."""
-    key = f"{sha256_of(video)[:24]}-{model.sha256[:16]}.npz"
+    from spinecoach.pose.landmarker import ESTIMATOR_VERSION  # mediapipe is imported only when used
+
+    key = f"{sha256_of(video)[:24]}-{model.sha256[:16]}-e{ESTIMATOR_VERSION}.npz"
     path = cache_dir() / key
     if use_cache and path.exists():
         try:
