@@ -90,3 +90,44 @@ def test_a_pose_found_in_a_turned_frame_maps_back_to_the_upright_frame(model, tu
     # and unmapped, the turned estimate is a quarter off: the check above can fail
     c = _pose_frame(0.0, raw)
     assert np.abs(a.image[torso, :2] - c.image[torso, :2]).max() > 0.1
+
+
+class ScriptedLandmarker:
+    """Stands in for one MediaPipe landmarker: finds a pose at the timestamps `finds` says."""
+
+    def __init__(self, finds):
+        self.finds, self.calls = finds, []
+
+    def detect_for_video(self, image, ts):
+        from types import SimpleNamespace
+
+        self.calls.append(ts)
+        point = SimpleNamespace(x=0.25, y=0.5, z=0.0, visibility=1.0, presence=1.0)
+        found = [[point] * 33] if self.finds(ts) else []
+        return SimpleNamespace(pose_landmarks=found, pose_world_landmarks=found)
+
+    def close(self):
+        pass
+
+
+@pytest.mark.slow
+def test_turned_frames_are_tried_only_where_the_upright_one_finds_nobody(model):
+    from spinecoach.pose.landmarker import PoseEstimator
+
+    # Upright: a pose for the first second only. Turned counter-clockwise: a pose from 2 s on.
+    # Clockwise: never.
+    upright, cw, ccw = ScriptedLandmarker(lambda ts: ts < 1000), ScriptedLandmarker(lambda ts: False), \
+        ScriptedLandmarker(lambda ts: ts >= 2000)
+    est = PoseEstimator(model)
+    est.close()
+    est._landmarker, est._turn_landmarkers = upright, [cw, ccw]
+    bgr = np.zeros((48, 64, 3), np.uint8)
+    poses = [est.estimate(Frame(i, i * 40.0, bgr)) for i in range(100)]  # 4 s at 25 fps
+    found = [p.found for p in poses]
+    assert all(found[:25]) and not any(found[25:50]) and all(found[50:])
+    assert len(upright.calls) == 100  # the upright frame first, every frame
+    assert min(cw.calls + ccw.calls) >= 1000  # nothing turned while the upright frame had the body
+    # The turn that found the body is tried first: clockwise no more once counter-clockwise found it.
+    assert max(cw.calls) == 2000 and len([t for t in ccw.calls if t > 2000]) == 49
+    # and the point at x = 0.25 in the counter-clockwise-turned frame lies at x = 0.5, y = 0.25 upright
+    assert poses[60].image[0, :2] == pytest.approx([0.5, 0.25])
