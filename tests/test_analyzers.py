@@ -150,6 +150,27 @@ def test_looking_around_on_all_fours_for_a_bird_dog_is_no_cat_cow():
         assert summary["rep_count"] == {"cat_cow_wanshape": 2, "cat_cow_iptplan": 1}[name]
 
 
+def test_alternating_sides_that_rest_at_different_levels_each_rise_from_their_own_rest():
+    # Fast alternating bird dogs seen 45 degrees off the head end (tune t_bird_dog_az045_fast): still,
+    # the left side reads 0.3 and the right 0.6. Each rep comes back to 0.12 over its side's rest
+    # (85% of its own rise), and the other side's limb is already rising when it takes over (0.55).
+    # Measured from the left's rest, a right rep never came back.
+    keys, sides, t = [(0.0, 0.3), (1.0, 0.3)], [(0.0, "left")], 1.0
+    for rep in range(4):
+        side, rest = ("right", 0.6) if rep % 2 == 0 else ("left", 0.3)
+        keys.append((t + 0.04, 0.55 if rep else rest))
+        sides.append((t + 0.02, side))
+        keys += [(t + 0.5, 1.4), (t + 0.7, 1.4), (t + 1.2, rest + 0.12)]
+        t += 1.2
+    keys.append((t + 1.5, 0.42))
+    which = lambda s: next(name for start, name in reversed(sides) if s >= start)  # noqa: E731
+    progress, c = curve(keys), RepCounter(COUNTING)
+    for s in np.arange(0, t + 1.5, 1 / FPS):
+        c.update(Measurement(s, progress(s), value=40.0 * progress(s), side=which(s)))
+    c.finish(t + 1.5)
+    assert c.count == 4 and dict(c.count_by_side) == {"right": 2, "left": 2}
+
+
 def test_a_low_out_of_position_is_not_the_rest_of_the_next_rep():
     # Getting into position dips lower than the person's rest (an arm on the floor while kneeling
     # down), out of position; they settle (a small shift at rest) and their first rep follows a few

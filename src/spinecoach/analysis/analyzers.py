@@ -107,6 +107,9 @@ class RepCounter:
         self._ranges: dict = {}  # side -> the person's own full reps there, in nominal units
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
+        # Sides read from the peak (bird dog): where each side rested before this rep's peak. Seen from
+        # an angle the two sides rest at different levels, so a rep rises from its own side's rest.
+        self._side_rest: dict = {}
         self._in_position: deque = deque()  # (t, in position) over the last max_rep_s, if min_in_position
         self._reset()
 
@@ -166,6 +169,8 @@ class RepCounter:
         if not self.ready and m.posture_ok:
             self.ready = True
             events.append(Event("ready", m.t_s))
+        if self.side_at == "peak" and m.side and m.posture_ok and self.top is None:
+            self._side_rest[m.side] = min(self._side_rest.get(m.side, m.progress), m.progress)
         if self.c.min_in_position > 0:
             self._in_position.append((m.t_s, m.posture_ok))
             while self._in_position[0][0] < m.t_s - self.c.max_rep_s:
@@ -239,7 +244,8 @@ class RepCounter:
     def _returned(self, p: float, t_s: float) -> list[Event]:
         """Out-and-back: the rep is over once the body came back most of the way from the peak.
         It is counted then; its end is where a smooth return from there would reach the rest."""
-        rise = self.top.p - (0.0 if self.from_zero else self.start_lo.p)
+        base = 0.0 if self.from_zero else max(self.start_lo.p, self._side_rest.get(self.top.side, -np.inf))
+        rise = self.top.p - base
         fallen = self.top.p - p
         if fallen < rise / 2:
             self._half_s = None  # not (or no longer: a dip mid-rep) halfway back
@@ -249,6 +255,7 @@ class RepCounter:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.rest = self.top = None
+        self._side_rest = {}
         end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
         if self._out_since is None:
             return self._swing(lo, hi, end_s=end_s)
