@@ -58,6 +58,12 @@ def test_an_unknown_landmark_or_broken_toml_is_refused(copy):
         exercises.load(path)
 
 
+def test_a_share_of_frames_above_one_is_refused(copy):
+    path = copy(lambda s: s.replace("min_in_position = 0.75", "min_in_position = 1.5"))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_in_position must be between 0 and 1"):
+        exercises.load(path)
+
+
 def test_an_unknown_key_is_refused_with_file_and_key(copy):
     path = copy(lambda s: s.replace("[counting]\n", "[counting]\nmin_reps_s = 2.0\n", 1))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_reps_s is not a known key"):

@@ -1,4 +1,5 @@
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,7 +71,7 @@ def test_a_pose_found_in_a_turned_frame_maps_back_to_the_upright_frame(model, tu
 
     # A bundled frame, estimated upright, and turned a quarter and estimated there, then mapped
     # back: the same body in the same place (image) and the same way up (world).
-    cap = cv2.VideoCapture("sample_videos/cat_cow_side.mp4")
+    cap = cv2.VideoCapture(str(Path(__file__).parents[1] / "sample_videos" / "cat_cow_side.mp4"))
     for _ in range(30):
         ok, bgr = cap.read()
     assert ok

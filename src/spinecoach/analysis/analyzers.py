@@ -107,9 +107,6 @@ class RepCounter:
         self._ranges: dict = {}  # side -> the person's own full reps there, in nominal units
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
-        # Sides read from the peak (bird dog): where each side rested before this rep's peak. Seen from
-        # an angle the two sides rest at different levels, so a rep rises from its own side's rest.
-        self._side_rest: dict = {}
         self._in_position: deque = deque()  # (t, in position) over the last max_rep_s, if min_in_position
         self._reset()
 
@@ -133,6 +130,9 @@ class RepCounter:
         self.rest = None  # the lowest low since the last rep (a dip mid-rep is not a new start)
         self.top = None  # out-and-back: the highest peak since the last rep (a wobble on the way back is not it)
         self.start_lo = None  # where the current rise began (out-and-back)
+        # Sides read from the peak (bird dog): where each side rested before this rep's peak. Seen from
+        # an angle the two sides rest at different levels, so a rep rises from its own side's rest.
+        self._side_rest: dict = {}
 
     def new_range(self) -> None:
         """The prop moved (the roller to the next vertebra): forget where the rest was and the rep
@@ -169,7 +169,7 @@ class RepCounter:
         if not self.ready and m.posture_ok:
             self.ready = True
             events.append(Event("ready", m.t_s))
-        if self.side_at == "peak" and m.side and m.posture_ok and self.top is None:
+        if self.side_at == "peak" and not self.from_zero and m.side and m.posture_ok and self.top is None:
             self._side_rest[m.side] = min(self._side_rest.get(m.side, m.progress), m.progress)
         if self.c.min_in_position > 0:
             self._in_position.append((m.t_s, m.posture_ok))
@@ -255,7 +255,7 @@ class RepCounter:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.rest = self.top = None
-        self._side_rest = {}
+        self._side_rest = {}  # the next rep's sides rest anew
         end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
         if self._out_since is None:
             return self._swing(lo, hi, end_s=end_s)

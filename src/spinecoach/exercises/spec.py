@@ -230,11 +230,12 @@ def _counting(r: _Reader, kind: str) -> Counting:
         if key in c.data:
             values[key] = c.choice(key, ("min", "mean", "max")) if key == "together" else c.get(key, float)
     counting = Counting(**values)
-    fractions = ("min_range", "turn", "relative_partial", "return_share", "enter", "exit", "level_share",
-                 "min_in_position")
+    fractions = ("min_range", "turn", "relative_partial", "return_share", "enter", "exit", "level_share")
     for key in fractions:
         if not 0 <= getattr(counting, key) <= 2:
             c.fail(key, "must be between 0 and 2 (a share of the nominal range)")
+    if not 0 <= counting.min_in_position <= 1:
+        c.fail("min_in_position", "must be between 0 and 1 (a share of a rep's frames)")
     if kind == "hold" and not counting.exit < counting.enter:
         c.fail("exit", f"({counting.exit:g}) must be below enter ({counting.enter:g})")
     if kind == "reps" and not counting.turn < counting.min_range:

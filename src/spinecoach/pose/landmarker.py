@@ -97,9 +97,8 @@ class PoseEstimator(Closing):
 
     def _turned(self, k: int, rgb: np.ndarray, ts: int, timestamp_ms: float) -> PoseFrame | None:
         code, back = TURNS[k]
-        turned = np.ascontiguousarray(cv2.rotate(rgb, code))
         found = self._turn_landmarkers[k].detect_for_video(
-            self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=turned), ts)
+            self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=cv2.rotate(rgb, code)), ts)
         return _pose_frame(timestamp_ms, found, back) if found.pose_landmarks else None
 
     def close(self):
