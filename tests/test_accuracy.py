@@ -61,6 +61,21 @@ def test_variants_change_the_timing_the_frame_rate_or_the_side_and_the_truth_wit
     assert np.array_equal(again.image, track.image) and t["reps"] == truth["reps"]
 
 
+def test_a_late_start_cuts_into_the_first_hold_or_at_the_first_rep_and_rebases_the_truth():
+    track = _track()
+    held = {"exercise": "childs_pose", "reps": [], "holds": [{"start_s": 0.0, "end_s": 0.3}]}
+    late, t = accuracy.late_start(track, held)
+    # A third into the hold is 0.1 s: the first frame from there is at 0.12 s.
+    assert late.timestamps_ms[0] == 0.0 and len(late) == len(track) - 3 and late.meta["cut_s"] == pytest.approx(0.12)
+    assert t["holds"] == [{"start_s": 0.0, "end_s": pytest.approx(0.3 - late.meta["cut_s"])}]
+    reps = {"exercise": "bird_dog", "holds": [],
+            "reps": [{"start_s": 0.05, "end_s": 0.15, "side": "left", "partial": True},
+                     {"start_s": 0.2, "end_s": 0.35, "side": "right", "partial": False}]}
+    late, t = accuracy.late_start(track, reps)
+    assert late.meta["cut_s"] == pytest.approx(0.2) and [r["side"] for r in t["reps"]] == ["right"]
+    assert accuracy.late_start(track, {"exercise": "none", "reps": [], "holds": []}) is None
+
+
 def test_scoring_counts_per_side_and_hold_errors():
     truth = {"reps": [{"start_s": 0, "end_s": 1, "side": "left", "partial": False},
                       {"start_s": 2, "end_s": 3, "side": "right", "partial": False},

@@ -71,6 +71,20 @@ def test_the_persons_own_range_counts_whatever_their_neutral():
     assert c.count == 5
 
 
+def test_a_recording_that_starts_mid_rise_counts_that_rep():
+    """Tracking begins a third of the way out (the camera started late): the rep is measured from
+    there, reaches its peak and comes back, and counts; one that starts at its peak does not."""
+    keys, end, _ = reps_signal([3.0] * 4, [1.0] * 4, lead_s=0.0)
+    mid_rise = [(0.0, 0.3)] + [(t, p) for t, p in keys if t > 0.5]
+    c = RepCounter(COUNTING)
+    run(c, curve(mid_rise), end, noise=0.02)
+    assert c.count == 4
+    at_peak = [(0.0, 1.0), (1.2, 1.0)] + [(t, p) for t, p in keys if t > 1.5]
+    c = RepCounter(COUNTING)
+    run(c, curve(at_peak), end, noise=0.02)
+    assert c.count == 3
+
+
 def test_partial_reps_are_reported_not_counted():
     keys, end, _ = reps_signal([3.0] * 5, [1.0, 1.0, 0.3, 1.0, 1.0])
     c = RepCounter(COUNTING)

@@ -143,14 +143,39 @@ def mirrored(track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict]:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta), {**truth, "reps": reps}
 
 
+def late_start(track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict] | None:
+    """The recording started late: a third into the first hold (the person is already in it), or
+    as the first full rep starts (moving at once, with no still moment before it; the labels say
+    when the hand leaves the floor, +-0.4 s, so the cut may fall just after the movement began).
+    Timestamps and truth start at the cut. None if the clip has neither."""
+    full = [r for r in truth["reps"] if not r.get("partial") and not r.get("incomplete")]
+    if truth["holds"]:
+        h = truth["holds"][0]
+        cut_s = h["start_s"] + (h["end_s"] - h["start_s"]) / 3
+    elif full:
+        cut_s = full[0]["start_s"]
+    else:
+        return None
+    k = int(np.searchsorted(track.timestamps_ms, cut_s * 1000.0))
+    t0 = float(track.timestamps_ms[k]) / 1000.0
+
+    def shifted(x: dict) -> dict:
+        return {**x, "start_s": max(x["start_s"] - t0, 0.0), "end_s": x["end_s"] - t0}
+
+    return (LandmarkTrack(track.timestamps_ms[k:] - track.timestamps_ms[k], track.image[k:], track.world[k:],
+                          {**track.meta, "cut_s": t0}),
+            {**truth, "reps": [shifted(r) for r in truth["reps"] if r["end_s"] > t0],
+             "holds": [shifted(h) for h in truth["holds"] if h["end_s"] > t0]})
+
+
 # Real clips changed in ways real users differ: sources named for what changed.
-VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored")
+VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
     """The real-people tracks whose exercise spinecoach tracks, and (`replays`) their variants:
-    forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame, and
-    mirrored."""
+    forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
+    mirrored, and started late (in the hold, or moving)."""
     clips = [c for c in track_clips(directory, "real") if known is None or c.exercise in known]
     if replays:
         for c in list(clips):
@@ -160,6 +185,9 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
             clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
             clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
             clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
+            late = late_start(c.track, c.truth)
+            if late:
+                clips.append(Clip("real-late-start", c.name + "~late", late[1], late[0]))
     return clips
 
 
