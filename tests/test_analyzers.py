@@ -113,6 +113,25 @@ def test_movement_out_of_the_exercise_posture_is_not_counted():
     assert c.count == 3
 
 
+def test_a_rest_whose_lowest_frame_reads_out_of_position_still_starts_a_rep():
+    """Reps without a pause: at the bottom of each return MediaPipe places the body out of position for
+    the one lowest frame, in it for the rest of the stay there (tune t_open_book_az135_mid_start)."""
+    keys, end, truth = reps_signal([3.0] * 4, [1.0] * 4, rest_s=0.3)
+    bottoms = [stop for _, stop, _ in truth]
+    c = RepCounter(COUNTING)
+    run(c, curve(keys), end, posture=lambda t: not any(abs(t - b) < 0.02 for b in bottoms))
+    assert c.count == 4
+
+
+def test_a_wobble_on_the_way_out_keeps_the_rest_the_rep_started_from():
+    """Rest in position, a small rise and dip read out of position (MediaPipe losing the body's turn
+    for a moment), then the full rep: it counts from the rest, not from the dip."""
+    keys = [(0.0, 0.0), (1.0, 0.0), (1.4, 0.42), (1.8, 0.05), (3.0, 1.0), (3.4, 1.0), (4.6, 0.0), (6.0, 0.0)]
+    c = RepCounter(COUNTING)
+    run(c, curve(keys), 6.0, posture=lambda t: not 1.3 <= t <= 2.6)
+    assert c.count == 1
+
+
 def test_a_peak_out_of_the_shared_position_is_not_a_rep():
     # Rest points on all fours, the peak not (getting up lifts an arm too): not a rep.
     keys, end, truth = reps_signal([3.0] * 4, [1.0] * 4)

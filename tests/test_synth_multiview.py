@@ -14,8 +14,8 @@ from spinecoach.pose.track import LandmarkTrack
 from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.clips import CLIPS
 from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, OBLIQUE_SEED, OBLIQUE_TUNE, PHYSIO,
-                                        PHYSIO_LOOKS, PHYSIO_TUNE2, SPLIT_LOOKS, TUNE3, TUNE3_SEED, expected_truth,
-                                        view_of)
+                                        PHYSIO_LOOKS, PHYSIO_TUNE2, PHYSIO_VALIDATE2, SPLIT_LOOKS, TUNE3, TUNE3_SEED,
+                                        TUNE4, TUNE4_SEED, expected_truth, view_of)
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))
@@ -63,19 +63,31 @@ def test_tune_sees_every_exercise_from_four_azimuths_with_both_ends(exercise):
     if exercise in OBLIQUE_TUNE:
         t = entries("tune", exercise)
         assert {45, 135, 225, 315} <= {e.clip.azimuth_deg for e in t}
-        assert len(t) == 7 + len(TUNE3.get(exercise, ()))
+        assert len(t) == 7 + len(TUNE3.get(exercise, ())) + len(TUNE4.get(exercise, ()))
         assert {e.clip.look for e in t} <= set(SPLIT_LOOKS["tune"])
 
 
 def test_third_tune_round_uses_tune_bodies_and_new_seeds():
     def third(e):
-        return TUNE3_SEED <= e.clip.seed < TUNE3_SEED + 1000 if e.clip.exercise in EXERCISES else e.clip.seed % 100 >= 20
+        return TUNE3_SEED <= e.clip.seed < TUNE3_SEED + 1000 if e.clip.exercise in EXERCISES else 20 <= e.clip.seed % 100 < 30
 
     t3 = [e for e in ENTRIES if e.split == "tune" and third(e)]
     assert len(t3) == sum(map(len, TUNE3.values()))
     core = [e for e in t3 if e.clip.exercise in EXERCISES]
     assert core and {e.clip.look for e in core} <= set(SPLIT_LOOKS["tune"])
     assert all(e.clip.look not in PHYSIO_LOOKS for e in t3)  # the routine's validate bodies stay unseen
+
+
+def test_fourth_tune_round_uses_tune_bodies_and_the_routine_validate_round_two_unseen_bodies():
+    def fourth(e):
+        return TUNE4_SEED <= e.clip.seed < TUNE4_SEED + 1000 if e.clip.exercise in EXERCISES else 30 <= e.clip.seed % 100 < 40
+
+    t4 = [e for e in ENTRIES if e.split == "tune" and fourth(e)]
+    assert len(t4) == sum(map(len, TUNE4.values()))
+    assert all(e.clip.look not in PHYSIO_LOOKS for e in t4)
+    assert {e.clip.look for e in t4 if e.clip.exercise in EXERCISES} <= set(SPLIT_LOOKS["tune"])
+    v2 = [e for e in ENTRIES if e.split == "validate" and e.clip.exercise in PHYSIO and 10 <= e.clip.seed % 100 < 20]
+    assert len(v2) == sum(map(len, PHYSIO_VALIDATE2.values())) and {e.clip.look for e in v2} <= set(PHYSIO_LOOKS)
 
 
 @pytest.mark.parametrize("split,low,high", [("tune", 2, 4), ("validate", 2, 4)])
@@ -92,8 +104,8 @@ def test_each_routine_exercise_is_validated_by_bodies_never_tuned_on(exercise):
     # Tuned on its bundled clips, on a first round that was measured, then looked at, and on a
     # second round by tune bodies (tune); validated on two bodies seen in no other clip, from two views.
     v, t = entries("validate", exercise), entries("tune", exercise)
-    assert len(v) == 2 and len({e.clip.view for e in v}) == 2
-    assert len(t) == 3 + len(PHYSIO_TUNE2.get(exercise, ())) + len(TUNE3.get(exercise, ()))
+    assert len(v) == 2 + len(PHYSIO_VALIDATE2.get(exercise, ())) and len({e.clip.view for e in v}) >= 2
+    assert len(t) == 3 + sum(len(r.get(exercise, ())) for r in (PHYSIO_TUNE2, TUNE3, TUNE4))
     tuned = {c.look for c in CLIPS if c.exercise == exercise} | {e.clip.look for e in t}
     assert {e.clip.look for e in v} == set(PHYSIO_LOOKS) and not tuned & set(PHYSIO_LOOKS)
     assert not set(PHYSIO_LOOKS) & {e.clip.look for e in ENTRIES if e.clip.exercise not in PHYSIO}

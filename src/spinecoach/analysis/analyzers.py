@@ -75,6 +75,7 @@ class _Extreme:
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
+    staying: bool = True  # a low: the body has not yet risen a turn out of it
 
 
 class RepCounter:
@@ -198,6 +199,15 @@ class RepCounter:
         # The onset of a movement away from an extreme: the last moment close to it.
         if p - self.lo.p <= turn / 3:
             self.lo.left_s = m.t_s
+        for rest in (self.lo, self.rest):
+            if rest is None or not rest.staying:
+                continue
+            if p - rest.p >= turn:
+                rest.staying = False
+            elif m.posture_ok:
+                # In position during its stay at this rest: the lowest frame itself may be one
+                # MediaPipe still places out of it as the body settles (reps without a pause).
+                rest.posture_ok = True
         if self.hi.p - p <= turn / 3:
             self.hi.left_s = m.t_s
         if self.trend >= 0 and self.hi.p - p >= turn:  # a peak is confirmed
@@ -254,8 +264,12 @@ class RepCounter:
         if fallen < self.c.return_share * rise:
             return []
         lo, hi = self.start_lo, self.top
-        self.start_lo = self.rest = self.top = None
-        self._side_rest = {}  # the next rep's sides rest anew
+        self.start_lo = self.top = None
+        if hi.p - (0.0 if self.from_zero else lo.p) >= self.need(self.active_side):
+            self.rest = None
+            self._side_rest = {}  # the next rep's sides rest anew
+        # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
+        # where it was: the next rep still starts from there, not from wherever the wobble ended.
         end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
         if self._out_since is None:
             return self._swing(lo, hi, end_s=end_s)
