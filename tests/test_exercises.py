@@ -64,6 +64,14 @@ def test_a_share_of_frames_above_one_is_refused(copy):
         exercises.load(path)
 
 
+def test_a_move_that_must_last_longer_than_its_usual_window_allows_is_refused(tmp_path):
+    path = tmp_path / "roller_mobilisation.toml"
+    text = (exercises.EXERCISE_DIR / "roller_mobilisation.toml").read_text()
+    path.write_text(text.replace("hold_s = 1.2", "hold_s = 6"))
+    with pytest.raises(ExerciseError, match=r"roller_mobilisation.toml: segment.hold_s must be from 0 to a quarter"):
+        exercises.load(path)
+
+
 def test_an_unknown_key_is_refused_with_file_and_key(copy):
     path = copy(lambda s: s.replace("[counting]\n", "[counting]\nmin_reps_s = 2.0\n", 1))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_reps_s is not a known key"):

@@ -139,8 +139,10 @@ class RepCounter:
         """The prop moved (the roller to the next vertebra): forget where the rest was and the rep
         in progress. The person's own range stays: forgetting it let a partial press right after a
         move pass as full (tune v_roller_mobilisation_az045), and keeping it lost no press of
-        another place (bundled and tune roller clips; `relative_partial` is lenient there)."""
+        another place (bundled and tune roller clips; `relative_partial` is lenient there). A rep
+        that came back as the move began, waiting to settle, was the move starting."""
         self._forget_extremes()
+        self._pending = None
 
     def need(self, side: str | None = None) -> float:
         """The swing a full rep must cover: the file's floor, or the person's own range if larger."""

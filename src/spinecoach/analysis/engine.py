@@ -28,7 +28,6 @@ class Step:
     view_deg: float | None = None  # how far from side-on the camera sees the body (signals.view_deg)
 
 
-SEGMENT_HOLD_S = 0.3  # the segment condition must hold this long (not one jittery frame)
 VIEW_S = 10.0  # phases read by view follow the median view of the last 10 s, not one frame's estimate
 VIEW_EVERY_S = 0.25  # ... updated four times a second (the median costs more than the rest of a frame)
 # Once the segment signal rose `rise` (the body moving its prop), the move lasts until it is back
@@ -89,6 +88,10 @@ class Engine:
             return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
+        if self._segment_since is not None and not self._segment_told:
+            # Maybe a move starting (the hips up, not for long enough yet): a rep coming back now
+            # waits until the body is down again, and is dropped if the move is confirmed.
+            m = replace(m, posture_ok=False, reason=m.reason or self.ex.segment.cue)
         return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
@@ -155,7 +158,7 @@ class Engine:
             self._segment_since, self._segment_told = None, False
             return []
         self._segment_since = t_s if self._segment_since is None else self._segment_since
-        if self._segment_told or t_s - self._segment_since < SEGMENT_HOLD_S:
+        if self._segment_told or t_s - self._segment_since < seg.hold_s:
             return []
         self._segment_told = True
         if isinstance(self.analyzer, RepCounter):

@@ -58,12 +58,15 @@ class Condition:
 @dataclass(frozen=True)
 class Segment:
     """The body moving its prop: `signal` rises `rise` degrees above its own usual value (the median of
-    the last `usual_s` seconds), so it follows the person's own resting value, not a fixed angle."""
+    the last `usual_s` seconds), so it follows the person's own resting value, not a fixed angle, and
+    stays up `hold_s` seconds (shorter: a brief lift within a rep passes as a move; longer: a quick
+    move is missed). While it is up and the move not yet sure, no rep ends in position."""
 
     signal: Signal
     rise: float
     cue: str = ""
     usual_s: float = 20.0
+    hold_s: float = 0.3
 
 
 @dataclass(frozen=True)
@@ -254,9 +257,11 @@ def _read(path: Path) -> dict:
 
 def _segment(r: _Reader) -> Segment:
     seg = Segment(_signal(r.table("signal")), r.get("rise", float), r.get("cue", str, ""),
-                  r.get("usual_s", float, 20.0))
+                  r.get("usual_s", float, 20.0), r.get("hold_s", float, 0.3))
     if seg.rise <= 0 or seg.usual_s <= 0:
         r.fail("rise", "and usual_s must be above 0")
+    if not 0 <= seg.hold_s < seg.usual_s / 4:
+        r.fail("hold_s", f"must be from 0 to a quarter of usual_s ({seg.usual_s / 4:g})")
     return seg
 
 
