@@ -76,6 +76,14 @@ def test_a_late_start_cuts_into_the_first_hold_or_at_the_first_rep_and_rebases_t
     assert accuracy.late_start(track, {"exercise": "none", "reps": [], "holds": []}) is None
 
 
+def test_jitter_moves_every_landmark_a_little_and_the_same_way_each_time():
+    track = _track()
+    a, b = accuracy.jittered(track, 1), accuracy.jittered(track, 1)
+    assert np.array_equal(a.image, b.image) and not np.array_equal(a.image, track.image)
+    assert np.abs(a.image[..., :2] - track.image[..., :2]).max() < 10 * accuracy.NOISE_IMAGE
+    assert np.array_equal(a.image[..., 2:], track.image[..., 2:])  # depth, visibility, presence kept
+
+
 def test_scoring_counts_per_side_and_hold_errors():
     truth = {"reps": [{"start_s": 0, "end_s": 1, "side": "left", "partial": False},
                       {"start_s": 2, "end_s": 3, "side": "right", "partial": False},

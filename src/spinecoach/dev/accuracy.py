@@ -168,14 +168,29 @@ def late_start(track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict] 
              "holds": [shifted(h) for h in truth["holds"] if h["end_s"] > t0]})
 
 
+# Jitter of the noisiest real_dev track (cat_cow_wanshape: median frame-to-frame residual 1e-3 of the
+# image, 1.7 mm in the world, so sigma about 1.5e-3 and 2.5 mm), doubled: a worse camera or light.
+NOISE_IMAGE, NOISE_WORLD_M = 3e-3, 5e-3
+
+
+def jittered(track: LandmarkTrack, seed: int) -> LandmarkTrack:
+    """The same track with white noise on every landmark (deterministic per seed)."""
+    rng = np.random.default_rng(seed)
+    image, world = track.image.copy(), track.world.copy()
+    image[..., :2] += rng.normal(0.0, NOISE_IMAGE, image[..., :2].shape).astype(np.float32)
+    world += rng.normal(0.0, NOISE_WORLD_M, world.shape).astype(np.float32)
+    return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
+
+
 # Real clips changed in ways real users differ: sources named for what changed.
-VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start")
+VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start",
+            "real-jitter")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
     """The real-people tracks whose exercise spinecoach tracks, and (`replays`) their variants:
     forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
-    mirrored, and started late (in the hold, or moving)."""
+    mirrored, started late (in the hold, or moving), and with twice the jitter of the noisiest one."""
     clips = [c for c in track_clips(directory, "real") if known is None or c.exercise in known]
     if replays:
         for c in list(clips):
@@ -185,6 +200,7 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
             clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
             clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
             clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
+            clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, len(clips))))
             late = late_start(c.track, c.truth)
             if late:
                 clips.append(Clip("real-late-start", c.name + "~late", late[1], late[0]))
