@@ -75,7 +75,7 @@ class _Extreme:
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
-    staying: bool = True  # a low: the body has not yet risen a turn out of it
+    staying: bool = True  # a low: the body has not yet risen a turn out of it (its stay there)
 
 
 class RepCounter:
@@ -201,6 +201,8 @@ class RepCounter:
         # The onset of a movement away from an extreme: the last moment close to it.
         if p - self.lo.p <= turn / 3:
             self.lo.left_s = m.t_s
+        if self.hi.p - p <= turn / 3:
+            self.hi.left_s = m.t_s
         for rest in (self.lo, self.rest):
             if rest is None or not rest.staying:
                 continue
@@ -210,8 +212,6 @@ class RepCounter:
                 # In position during its stay at this rest: the lowest frame itself may be one
                 # MediaPipe still places out of it as the body settles (reps without a pause).
                 rest.posture_ok = True
-        if self.hi.p - p <= turn / 3:
-            self.hi.left_s = m.t_s
         if self.trend >= 0 and self.hi.p - p >= turn:  # a peak is confirmed
             events += self._peak(self.hi)
             self.trend, self.lo = -1, here
