@@ -88,10 +88,6 @@ class Engine:
             return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
-        if self._segment_since is not None and not self._segment_told:
-            # Maybe a move starting (the hips up, not for long enough yet): a rep coming back now
-            # waits until the body is down again, and is dropped if the move is confirmed.
-            m = replace(m, posture_ok=False, reason=m.reason or self.ex.segment.cue)
         return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
@@ -172,7 +168,8 @@ class Engine:
         position_ok = failed is None or failed >= len(self.ex.position)
         checks = tuple((c.id, c.holds(world, image)) for c in self._checks[checks_side])
         # Moving the prop (hips up to slide along the roller) is not the exercise's position: the head
-        # and trunk move with the slide, which is no press.
+        # and trunk move with the slide, which is no press. So is a move that may be starting: a press
+        # coming back then waits until the body is down (and is dropped if the move is confirmed).
         moving = self._segment_since is not None
         reason = posture.cue if posture is not None else self.ex.segment.cue if moving else ""
         return Measurement(t_s, progress, value, side, posture is None and not moving,

@@ -60,7 +60,7 @@ class Segment:
     """The body moving its prop: `signal` rises `rise` degrees above its own usual value (the median of
     the last `usual_s` seconds), so it follows the person's own resting value, not a fixed angle, and
     stays up `hold_s` seconds (shorter: a brief lift within a rep passes as a move; longer: a quick
-    move is missed). While it is up and the move not yet sure, no rep ends in position."""
+    move is missed). While it is up, sure or not yet, no rep ends in position."""
 
     signal: Signal
     rise: float
