@@ -75,7 +75,6 @@ class _Extreme:
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
-    staying: bool = True  # a low: the body has not yet risen a turn out of it (its stay there)
 
 
 class RepCounter:
@@ -203,15 +202,10 @@ class RepCounter:
             self.lo.left_s = m.t_s
         if self.hi.p - p <= turn / 3:
             self.hi.left_s = m.t_s
-        for rest in (self.lo, self.rest):
-            if rest is None or not rest.staying:
-                continue
-            if p - rest.p >= turn:
-                rest.staying = False
-            elif m.posture_ok:
-                # In position during its stay at this rest: the lowest frame itself may be one
-                # MediaPipe still places out of it as the body settles (reps without a pause).
-                rest.posture_ok = True
+        if self.trend <= 0 and m.posture_ok and p - self.lo.p < turn:
+            # In position during the stay at this low (until it is confirmed, a turn above): the lowest
+            # frame itself may be one MediaPipe still places out of it as the body settles.
+            self.lo.posture_ok = True
         if self.trend >= 0 and self.hi.p - p >= turn:  # a peak is confirmed
             events += self._peak(self.hi)
             self.trend, self.lo = -1, here
@@ -267,7 +261,7 @@ class RepCounter:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.top = None
-        if hi.p - (0.0 if self.from_zero else lo.p) >= self.need(self.active_side):
+        if self._size(lo, hi) >= self.need(self.active_side):
             self.rest = None
             self._side_rest = {}  # the next rep's sides rest anew
         # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
@@ -290,6 +284,10 @@ class RepCounter:
             self._pending = None
         return []
 
+    def _size(self, a: _Extreme, b: _Extreme) -> float:
+        """A swing from a to b in nominal units (a turn: b's distance from square)."""
+        return abs(b.p) if self.from_zero else abs(b.p - a.p)
+
     def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None) -> list[Event]:
         """A rep from a to b (and, out-and-back, back to rest at end_s): counted when its rest points
         were in the exercise's position and it covered the person's range."""
@@ -301,7 +299,7 @@ class RepCounter:
         rests_ok = a.posture_ok and b.position_ok if self.shape == "out_and_back" else a.posture_ok and b.posture_ok
         if not rests_ok:
             return []
-        size = abs(b.p) if self.from_zero else abs(b.p - a.p)
+        size = self._size(a, b)
         start_s = a.onset_s if self.shape == "cycle" and a.onset_s is not None else a.left_s or a.t_s
         end_s = b.t_s if end_s is None else end_s
         if end_s - start_s < self.c.min_rep_s:

@@ -203,7 +203,7 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
             clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, len(clips))))
             late = late_start(c.track, c.truth)
             if late:
-                clips.append(Clip("real-late-start", c.name + "~late", late[1], late[0]))
+                clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
     return clips
 
 

@@ -338,18 +338,14 @@ def catalogue() -> list[Entry]:
         for k, (az, variant, look) in enumerate(views):
             seed = PHYSIO_SEED["validate"] + 100 * PHYSIO.index(exercise) + 10 + k
             out.append(_entry("validate", exercise, variant, look, az, k + PHYSIO.index(exercise), seed))
-    for exercise, views in TUNE3.items():
-        for k, (az, variant, look) in enumerate(views):
-            ei = (EXERCISES + PHYSIO).index(exercise)
-            seed = (TUNE3_SEED + 100 * ei if exercise in EXERCISES
-                    else PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + 20) + k
-            out.append(_entry("tune", exercise, variant, look, az, k + ei, seed))
-    for exercise, views in TUNE4.items():
-        for k, (az, variant, look) in enumerate(views):
-            ei = (EXERCISES + PHYSIO).index(exercise)
-            seed = (TUNE4_SEED + 100 * ei if exercise in EXERCISES
-                    else PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + 30) + k
-            out.append(_entry("tune", exercise, variant, look, az, k + ei, seed))
+    # Later tune rounds: core exercises at their round's seeds, the routine's at PHYSIO_SEED + 20 or + 30.
+    for rnd, core_seed, physio_offset in ((TUNE3, TUNE3_SEED, 20), (TUNE4, TUNE4_SEED, 30)):
+        for exercise, views in rnd.items():
+            for k, (az, variant, look) in enumerate(views):
+                ei = (EXERCISES + PHYSIO).index(exercise)
+                seed = (core_seed + 100 * ei if exercise in EXERCISES
+                        else PHYSIO_SEED["tune"] + 100 * PHYSIO.index(exercise) + physio_offset) + k
+                out.append(_entry("tune", exercise, variant, look, az, k + ei, seed))
     nones = {"tune": (("standing_idle", 45, "ana"), ("quadruped_fidget", 90, "ben"), ("prone_still", 0, "chidi")),
              "validate": (("standing_idle", 180, "hana"), ("quadruped_fidget", 270, "emi"),
                           ("prone_still", 135, "gus"), ("side_lying_still", 315, "femi"))}
