@@ -76,6 +76,26 @@ def test_a_late_start_cuts_into_the_first_hold_or_at_the_first_rep_and_rebases_t
     assert accuracy.late_start(track, {"exercise": "none", "reps": [], "holds": []}) is None
 
 
+def test_a_clip_after_another_follows_it_one_frame_later_with_its_truth_shifted():
+    before, track = _track(n=5, dt=40.0), _track(n=10, dt=40.0)
+    truth = {"exercise": "cat_cow", "reps": [{"start_s": 0.1, "end_s": 0.3, "side": None, "partial": False}],
+             "holds": [{"start_s": 0.0, "end_s": 0.2}]}
+    joined, moved = accuracy.after(before, track, truth)
+    assert len(joined) == 15 and np.allclose(np.diff(joined.timestamps_ms), 40.0)
+    assert np.array_equal(joined.image[5:], track.image)
+    assert moved["reps"][0]["start_s"] == pytest.approx(0.3) and moved["holds"][0]["end_s"] == pytest.approx(0.4)
+
+
+@pytest.mark.skipif(not accuracy.REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_real_clips_of_untracked_exercises_are_kept_for_the_false_counts_only():
+    names = set(exercises.available())
+    clips = accuracy.real_clips(known=names)
+    untracked = [c for c in clips if c.exercise not in names]
+    assert untracked and all(c.source == "real" for c in untracked)
+    joined = [c for c in clips if c.source == "real-after-other"]
+    assert joined and all(c.exercise in names for c in joined)
+
+
 def test_jitter_moves_every_landmark_a_little_and_the_same_way_each_time():
     track = _track()
     a, b = accuracy.jittered(track, 1), accuracy.jittered(track, 1)

@@ -243,6 +243,31 @@ def test_a_foot_just_out_of_the_frame_still_counts_its_leg():
     assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
 
 
+def test_a_long_still_wait_before_the_first_rep_is_still_its_rest():
+    """12 s still (longer than the slowest rep), then a rep with a dip near its top: it rises from
+    that wait, so it is one full rep, not a partial from the dip."""
+    keys = [(0.0, -0.03), (1.0, -0.03), (2.0, 0.0), (12.0, 0.0), (13.5, 1.4), (15.5, 1.35), (16.0, 0.85),
+            (16.4, 1.1), (17.6, 0.0), (20.0, 0.0)]  # its lowest frame early in the wait
+    c = RepCounter(COUNTING)
+    events = run(c, curve(keys), 20.0, noise=0.01)
+    assert c.count == 1 and not kinds(events, "partial_rep")
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_real_bird_dog_right_after_another_clip_counts_its_reps():
+    from spinecoach.app import usecases as app
+    from spinecoach.dev.accuracy import after
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # 10 s of a real cat-cow, then a real bird dog (a hard cut): on all fours and still until the
+    # cut, so the first rep's rest lies over 10 s back; its top wobbles (hand labels: 1 rep a side).
+    track, _ = after(LandmarkTrack.load(REAL_DEV / "cat_cow_wanshape.track.npz"),
+                     LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz"), {"reps": [], "holds": []})
+    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
+
+
 def test_short_dropouts_pause_without_losing_the_rep():
     keys, end, truth = reps_signal([4.0] * 3, [1.0] * 3)
     mid = (truth[1][0] + truth[1][1]) / 2

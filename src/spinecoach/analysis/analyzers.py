@@ -234,11 +234,15 @@ class RepCounter:
         return events
 
     def _low(self, lo: _Extreme) -> list[Event]:
-        # The rest a rep starts from: the lowest low since the last rep, unless that is older than
-        # the slowest rep (the body settled elsewhere since: a shifted position, a moved prop), or
-        # was out of the position and this one is in it (getting onto all fours is no rest: real_dev
-        # bird_dog_pwarenfo played at 1/0.7 speed lost its first rep to such a low 8 s before it).
-        stale = self.rest is not None and (lo.t_s - self.rest.t_s > self.c.max_rep_s
+        # The rest a rep starts from: the lowest low since the last rep, unless the body left it
+        # longer ago than the slowest rep takes (it settled elsewhere since: a shifted position, a
+        # moved prop), or it was out of the position and this one is in it (getting onto all fours
+        # is no rest: real_dev bird_dog_pwarenfo played at 1/0.7 speed lost its first rep to such a
+        # low 8 s before it). Its age counts from when the body left it, not from its lowest frame:
+        # a still wait of over 10 s before the first rep is still its rest (real_dev bird_dog_polybag
+        # after 10 s of another clip: a wobble at the top of its first rep became the rest, and the
+        # rep a partial).
+        stale = self.rest is not None and (lo.t_s - (self.rest.left_s or self.rest.t_s) > self.c.max_rep_s
                                            or lo.posture_ok and not self.rest.posture_ok)
         if self.rest is None or lo.p < self.rest.p or stale:
             # A cycle's rep began where the body left the previous extreme (or where tracking began).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import statistics
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -182,28 +183,52 @@ def jittered(track: LandmarkTrack, seed: int) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
+def after(before: LandmarkTrack, track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict]:
+    """`track` recorded right after `before` (another exercise, another person: a hard cut), one
+    frame spacing apart; the truth is `track`'s, shifted. Nothing in `before` counts, and what the
+    counter learnt there (a rest, a range, a view) must not spoil what follows."""
+    dt = float(np.median(np.diff(before.timestamps_ms))) if len(before) > 1 else 33.3
+    shift = float(before.timestamps_ms[-1]) + dt - float(track.timestamps_ms[0])
+
+    def shifted(x: dict) -> dict:
+        return {**x, "start_s": x["start_s"] + shift / 1000.0, "end_s": x["end_s"] + shift / 1000.0}
+
+    joined = LandmarkTrack(np.concatenate([before.timestamps_ms, track.timestamps_ms + shift]),
+                           np.concatenate([before.image, track.image]), np.concatenate([before.world, track.world]),
+                           {**track.meta, "after_s": shift / 1000.0})
+    return joined, {**truth, "reps": [shifted(r) for r in truth["reps"]], "holds": [shifted(h) for h in truth["holds"]]}
+
+
 # Real clips changed in ways real users differ: sources named for what changed.
 VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start",
-            "real-jitter")
+            "real-jitter", "real-after-other")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
-    """The real-people tracks whose exercise spinecoach tracks, and (`replays`) their variants:
+    """The real-people tracks, and (`replays`) variants of those whose exercise spinecoach tracks:
     forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
-    mirrored, started late (in the hold, or moving), and with twice the jitter of the noisiest one."""
-    clips = [c for c in track_clips(directory, "real") if known is None or c.exercise in known]
+    mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, and
+    right after each real clip of another exercise (a session going from one exercise to the next).
+    Clips of exercises it does not track (side plank, prone extension, thread the needle) are kept as
+    they are: analysed as every tracked exercise, any count there is a false count."""
+    originals = track_clips(directory, "real")
+    clips = list(originals)
     if replays:
-        for c in list(clips):
+        for c in [c for c in originals if known is None or c.exercise in known]:
             track, truth = replay(c.track, c.truth)
             clips.append(Clip("real-replay", c.name + "~4", truth, track))
             clips.append(Clip("real-slower", c.name + "~x1.5", *reversed(retimed(c.track, c.truth, 1.5))))
             clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
             clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
             clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
-            clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, len(clips))))
+            clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, zlib.crc32(c.name.encode()))))
             late = late_start(c.track, c.truth)
             if late:
                 clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
+        for c in [c for c in originals if known is None or c.exercise in known]:
+            for other in (o for o in originals if o.exercise != c.exercise):
+                joined = after(other.track, c.track, c.truth)
+                clips.append(Clip("real-after-other", f"{other.name}+{c.name}", *reversed(joined)))
     return clips
 
 
