@@ -76,6 +76,17 @@ def test_a_late_start_cuts_into_the_first_hold_or_at_the_first_rep_and_rebases_t
     assert accuracy.late_start(track, {"exercise": "none", "reps": [], "holds": []}) is None
 
 
+def test_occlusion_blanks_the_middle_of_each_rep_and_dropping_keeps_time_order():
+    track = _track(n=50, dt=40.0)  # 2 s
+    truth = {"exercise": "cat_cow", "reps": [{"start_s": 0.4, "end_s": 1.2, "side": None, "partial": False}], "holds": []}
+    blank = ~np.isfinite(accuracy.occluded(track, truth).world).all(axis=(1, 2))
+    t = track.timestamps_ms[blank] / 1000.0
+    assert blank.sum() >= 14 and t.min() > 0.45 and t.max() < 1.15  # 0.5-1.1 s around the middle, 0.8 s
+    fewer = accuracy.dropped(track, seed=1)
+    assert 25 <= len(fewer) < 50 and np.all(np.diff(fewer.timestamps_ms) >= 0)
+    assert accuracy.dropped(track, seed=1).timestamps_ms.tolist() == fewer.timestamps_ms.tolist()
+
+
 def test_a_clip_after_another_follows_it_one_frame_later_with_its_truth_shifted():
     before, track = _track(n=5, dt=40.0), _track(n=10, dt=40.0)
     truth = {"exercise": "cat_cow", "reps": [{"start_s": 0.1, "end_s": 0.3, "side": None, "partial": False}],

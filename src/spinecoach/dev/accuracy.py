@@ -183,6 +183,29 @@ def jittered(track: LandmarkTrack, seed: int) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
+def occluded(track: LandmarkTrack, truth: dict, gap_s: float = 0.6) -> LandmarkTrack:
+    """No pose for `gap_s` in the middle of every labelled rep and hold: someone walks past the
+    camera, or MediaPipe loses the body for a moment. Shorter than the default `max_gap_s` (1 s), so
+    each must be bridged."""
+    image, world = track.image.copy(), track.world.copy()
+    t_s = track.timestamps_ms / 1000.0
+    for x in truth["reps"] + truth["holds"]:
+        mid = (x["start_s"] + x["end_s"]) / 2
+        gone = np.abs(t_s - mid) < gap_s / 2
+        image[gone], world[gone] = np.nan, np.nan
+    return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
+
+
+def dropped(track: LandmarkTrack, seed: int, share: float = 0.3) -> LandmarkTrack:
+    """A busy laptop: `share` of the frames never analysed, at random, and the rest stamped up to
+    8 ms off their frame times (a live camera's timestamps are not regular)."""
+    rng = np.random.default_rng(seed)
+    keep = rng.random(len(track)) >= share
+    keep[0] = True
+    t_ms = np.maximum.accumulate(track.timestamps_ms[keep] + rng.uniform(-8.0, 8.0, int(keep.sum())))
+    return LandmarkTrack(t_ms, track.image[keep], track.world[keep], track.meta)
+
+
 def after(before: LandmarkTrack, track: LandmarkTrack, truth: dict) -> tuple[LandmarkTrack, dict]:
     """`track` recorded right after `before` (another exercise, another person: a hard cut), one
     frame spacing apart; the truth is `track`'s, shifted. Nothing in `before` counts, and what the
@@ -201,14 +224,14 @@ def after(before: LandmarkTrack, track: LandmarkTrack, truth: dict) -> tuple[Lan
 
 # Real clips changed in ways real users differ: sources named for what changed.
 VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start",
-            "real-jitter", "real-after-other")
+            "real-jitter", "real-occluded", "real-dropped", "real-after-other")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
     """The real-people tracks, and (`replays`) variants of those whose exercise spinecoach tracks:
     forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
-    mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, and
-    right after each real clip of another exercise (a session going from one exercise to the next).
+    mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, with
+    the body lost for 0.6 s mid-rep and mid-hold, with 30% of frames dropped, and right after each real clip of another exercise (a session going from one exercise to the next).
     Clips of exercises it does not track (side plank, prone extension, thread the needle) are kept as
     they are: analysed as every tracked exercise, any count there is a false count."""
     originals = track_clips(directory, "real")
@@ -222,6 +245,8 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
             clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
             clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
             clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, zlib.crc32(c.name.encode()))))
+            clips.append(Clip("real-occluded", c.name + "~occluded", c.truth, occluded(c.track, c.truth)))
+            clips.append(Clip("real-dropped", c.name + "~dropped", c.truth, dropped(c.track, zlib.crc32(c.name.encode()))))
             late = late_start(c.track, c.truth)
             if late:
                 clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
