@@ -268,6 +268,19 @@ def test_a_real_bird_dog_right_after_another_clip_counts_its_reps():
     assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
 
 
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_an_arm_swept_up_on_all_fours_without_the_leg_is_no_bird_dog():
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # A real thread the needle: the arm sweeps under the body and up while both knees stay down.
+    track = LandmarkTrack.load(REAL_DEV / "thread_the_needle_tobefrank.track.npz")
+    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    assert summary["rep_count"] == 0 and len(summary["incomplete_reps"]) == 2
+    assert any("opposite leg" in note for note in summary["notes"])
+
+
 def test_short_dropouts_pause_without_losing_the_rep():
     keys, end, truth = reps_signal([4.0] * 3, [1.0] * 3)
     mid = (truth[1][0] + truth[1][1]) / 2

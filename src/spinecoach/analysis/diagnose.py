@@ -6,8 +6,10 @@ from __future__ import annotations
 VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the head or feet end (or the front)"}
 
 
-def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None) -> list[str]:
-    """Sentences on what limited the count: the view, the pose, the position, partial movements."""
+def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None,
+          required: dict[str, str] | None = None) -> list[str]:
+    """Sentences on what limited the count: the view, the pose, the position, partial movements, and
+    movements without a part a rep requires (`required`: check id -> its cue)."""
     out = []
     seen = summary["range"].get("views_s") or {}
     total = sum(seen.values())
@@ -28,6 +30,11 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
         out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
                    f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "
                    f"other reps) and were not counted.")
+    incomplete = summary.get("incomplete_reps") or []
+    if summary["kind"] == "reps" and incomplete and required:
+        missed = sorted({required[c] for r in incomplete for c, ok in r["checks"].items() if c in required and not ok})
+        out.append(f"{len(incomplete)} movement(s) covered the range without a part a rep needs "
+                   f"({'; '.join(missed)}) and were not counted.")
     if summary["kind"] == "hold" and not summary["holds"]:
         out.append("No hold was found: the held position was not reached, or not kept for 2 seconds.")
     return out

@@ -272,7 +272,8 @@ class Session:
             "resets": self._resets(ids),
         }
         n_in, n = self._in_position
-        summary["notes"] = notes(summary, ex.views, n_in / n if n else None)
+        summary["notes"] = notes(summary, ex.views, n_in / n if n else None,
+                                 {c.id: c.cue for c in ex.checks if c.required})
         return summary
 
     def _check_rates(self, reps: list[Rep]) -> list[dict]:
