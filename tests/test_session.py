@@ -17,8 +17,8 @@ from spinecoach.session.record import SCHEMA_VERSION, check_id, routine_record, 
 
 
 def test_a_record_has_times_units_versions_and_validates():
-    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False}),
-                             rep(5, "right", checks={"arm_level": True, "leg_level": True})]).summary()
+    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False, "leg_lifted": True}),
+                             rep(5, "right", checks={"arm_level": True, "leg_level": True, "leg_lifted": True})]).summary()
     validator().validate(s)
     assert s["schema_version"] == SCHEMA_VERSION == 2
     assert datetime.fromisoformat(s["started_at"]).tzinfo is not None  # ISO 8601 with the offset
@@ -32,12 +32,12 @@ def test_a_record_has_times_units_versions_and_validates():
 
 def test_checks_are_keyed_by_stable_ids_with_pass_rates():
     ex = exercises.get("bird_dog")
-    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False}),
-                             rep(5, "right", checks={"arm_level": True, "leg_level": True})]).summary()
+    s = session("bird_dog", [rep(1, "left", checks={"arm_level": True, "leg_level": False, "leg_lifted": True}),
+                             rep(5, "right", checks={"arm_level": True, "leg_level": True, "leg_lifted": True})]).summary()
     ids = [check_id(c) for c in ex.checks]
     assert set(s["reps"][0]["checks"]) == set(ids)  # not the cue sentences
     rates = {c["id"]: (c["passed"], c["evaluated"], c["pass_rate"]) for c in s["checks"]}
-    assert rates == {"arm_level": (2, 2, 1.0), "leg_level": (1, 2, 0.5)}
+    assert rates == {"arm_level": (2, 2, 1.0), "leg_level": (1, 2, 0.5), "leg_lifted": (2, 2, 1.0)}
 
 
 def test_reps_named_by_their_cue_still_get_the_id():
