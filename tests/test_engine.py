@@ -66,3 +66,11 @@ def test_settling_onto_the_roller_after_a_move_is_no_press():
             for e in s.events if e.kind == "rep"]
     first = slides[0]
     assert not [r for r in reps if first["start_s"] < r.start_s < first["end_s"] + 0.5]
+
+
+def test_rising_out_of_a_childs_pose_is_no_cat_cow():
+    # Tune clip, 45 degrees off the feet end: the hold from the first frame, then up onto all fours,
+    # the head swinging through the whole cat-cow range in 0.5 s (counted as one rep before cat-cow
+    # reps had to take 0.8 s).
+    track = LandmarkTrack.load(TUNE / "t_childs_pose_az315_in_hold_end.track.npz")
+    assert app.analyze_track(track, spec.get("cat_cow")).summary()["rep_count"] == 0
