@@ -160,7 +160,11 @@ class OneEuroFilter:
 
     min_cutoff_hz: smoothing when still (lower = smoother, more lag); 1.0 Hz keeps a held pose's
     jitter down at ~0.16 s lag. beta: how fast the cutoff rises with speed (higher = less lag in
-    fast moves); 0.05 suits angles in degrees and metres alike at exercise speeds.
+    fast moves). On landmarks (metres, image fractions) 0.05 hardly raises it: the filter acts as
+    a 1 Hz low-pass, which the counting needs. Raising beta to 1 (world) and 3 (image), or 5 and 15,
+    lost reps (bundled rep clips 13 -> 11 of 13 exact, real_dev and its variants 72 -> 69 and 67 of
+    72, tune 31 -> 27 and 25 of 42) and added false counts (tune 3 -> 5 and 8); a cutoff of 0.6 or
+    1.6 Hz instead of 1.0 counted fewer exact too (real 71 and 70, tune 30 and 29), 2026-11-26.
     A gap longer than `reset_after_s` restarts the filter instead of sliding from stale values.
     """
 
