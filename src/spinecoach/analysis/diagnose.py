@@ -35,6 +35,12 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
         missed = sorted({required[c] for r in incomplete for c, ok in r["checks"].items() if c in required and not ok})
         out.append(f"{len(incomplete)} movement(s) covered the range without a part a rep needs "
                    f"({'; '.join(missed)}) and were not counted.")
+    segments = summary.get("segments") or []
+    crowded = [g["reps"] for g in segments if g["reps"] > 2 * summary["target"]["high"]]
+    if crowded:  # far more presses at one place than a place asks: moves of the prop went unseen
+        out.append(f"{max(crowded)} reps were counted at one place, more than twice the "
+                   f"{summary['target']['high']:g} a place asks: if you moved the roller in between, the camera "
+                   f"did not see your hips lift to move it (side-on shows it best).")
     if summary["kind"] == "hold" and not summary["holds"]:
         out.append("No hold was found: the held position was not reached, or not kept for 2 seconds.")
     return out

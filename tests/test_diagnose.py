@@ -1,0 +1,33 @@
+"""The notes that say what limited a count, from a result's summary (pure)."""
+
+from spinecoach.analysis.diagnose import notes
+
+
+def summary(**extra):
+    base = {"title": "Foam-roller mobilisation", "kind": "reps", "frames": 300, "frames_with_pose_fraction": 1.0,
+            "range": {"views_s": {"side": 30.0}, "counted_from_deg": 4.2}, "partial_reps": [],
+            "incomplete_reps": [], "holds": [], "segments": [], "target": {"low": 5.0, "high": 5.0}}
+    return {**base, **extra}
+
+
+def test_a_clean_result_has_no_notes():
+    assert notes(summary(segments=[{"reps": 5}, {"reps": 5}, {"reps": 5}]), ("side", "oblique"), 0.9) == []
+
+
+def test_far_more_reps_at_one_place_than_it_asks_says_the_moves_went_unseen():
+    said = notes(summary(segments=[{"reps": 12}]), ("side", "oblique"), 0.9)
+    assert len(said) == 1 and "12 reps" in said[0] and "did not see your hips lift" in said[0]
+    assert notes(summary(segments=[{"reps": 6}, {"reps": 4}]), ("side", "oblique"), 0.9) == []  # one extra is a count
+
+
+def test_movements_without_a_required_part_name_the_part():
+    rep = {"checks": {"arm_level": True, "leg_lifted": False}}
+    said = notes(summary(title="Bird dog", incomplete_reps=[rep, rep]), ("side", "oblique"), 0.9,
+                 {"leg_lifted": "Lift the opposite leg as well"})
+    assert said == ["2 movement(s) covered the range without a part a rep needs (Lift the opposite leg as well) "
+                    "and were not counted."]
+
+
+def test_a_view_the_exercise_does_not_support_says_turn_side_on():
+    said = notes(summary(range={"views_s": {"end": 25.0, "side": 5.0}}), ("side", "oblique"), 0.9)
+    assert len(said) == 1 and "turn side-on" in said[0] and "83%" in said[0]
