@@ -82,6 +82,8 @@ def test_occlusion_blanks_the_middle_of_each_rep_and_dropping_keeps_time_order()
     blank = ~np.isfinite(accuracy.occluded(track, truth).world).all(axis=(1, 2))
     t = track.timestamps_ms[blank] / 1000.0
     assert blank.sum() >= 14 and t.min() > 0.45 and t.max() < 1.15  # 0.5-1.1 s around the middle, 0.8 s
+    held = {**truth, "reps": [], "holds": [{"start_s": 0.0, "end_s": 2.0}]}
+    assert (~np.isfinite(accuracy.occluded(track, held).world).all(axis=(1, 2))).sum() >= 48  # 2 s: all but the ends
     fewer = accuracy.dropped(track, seed=1)
     assert 25 <= len(fewer) < 50 and np.all(np.diff(fewer.timestamps_ms) >= 0)
     assert accuracy.dropped(track, seed=1).timestamps_ms.tolist() == fewer.timestamps_ms.tolist()

@@ -360,6 +360,20 @@ def test_hold_survives_a_short_dropout_and_ends_on_a_long_one():
     assert kinds(events, "hold_ended")[0].hold.end_s == pytest.approx(8.0, abs=0.1)
 
 
+def test_a_hold_goes_on_through_seconds_unseen_only_if_found_back_in_it():
+    gone = lambda t: 8.0 < t < 10.5  # nobody seen for 2.5 s (someone walks past the camera)
+    events = run(HoldTimer(COUNTING), curve(hold_keys(3.0, 20.0)), 24.0, missing=gone)
+    (hold,) = [e.hold for e in kinds(events, "hold_ended")]
+    assert abs(hold.start_s - 3.0) < 0.5 and abs(hold.end_s - 20.0) < 0.5
+    # Found back at rest: the hold ended where the body was last seen in it.
+    left = [(0.0, 0.0), (1.5, 0.0), (3.0, 1.0), (8.0, 1.0), (9.0, 0.0), (24.0, 0.0)]
+    (hold,) = [e.hold for e in kinds(run(HoldTimer(COUNTING), curve(left), 24.0, missing=gone), "hold_ended")]
+    assert hold.end_s == pytest.approx(8.0, abs=0.1)
+    # Seen all along but out of the pose is not unseen: that ends it after max_gap_s.
+    out = run(HoldTimer(COUNTING), curve(hold_keys(3.0, 20.0)), 24.0, posture=lambda t: not 8.0 < t < 10.5)
+    assert len(kinds(out, "hold_ended")) == 2
+
+
 def test_long_holds_get_the_notes_at_30_and_60_seconds():
     timer = HoldTimer(COUNTING)
     events = run(timer, curve(hold_keys(2.0, 70.0)), 75.0)

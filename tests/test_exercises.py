@@ -64,6 +64,12 @@ def test_a_share_of_frames_above_one_is_refused(copy):
         exercises.load(path)
 
 
+def test_a_negative_time_is_refused(copy):
+    path = copy(lambda s: s.replace("min_rep_s = 0.8", "min_rep_s = -0.8"))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_rep_s must not be negative"):
+        exercises.load(path)
+
+
 def test_a_move_that_must_last_longer_than_its_usual_window_allows_is_refused(tmp_path):
     path = tmp_path / "roller_mobilisation.toml"
     text = (exercises.EXERCISE_DIR / "roller_mobilisation.toml").read_text()

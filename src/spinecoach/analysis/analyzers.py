@@ -353,28 +353,29 @@ def _minjerk_time(share: float) -> float:
 MINJERK_LEAD = 1.38  # min-jerk movement: from 85% to 100% of it takes 1.38 x the time from 50% to 85%
 
 
-def _hold_edges(t, p, base, level, first, last) -> tuple[float, float]:
+def _hold_edges(t, p, base, level, first, last, seen_gap_s=1.0) -> tuple[float, float]:
     """Where the arrival ended and the departure began, between two estimates. The body is within
     `level_share` of its held level (t[first], t[last]) a little before a smooth arrival ends and
     after a departure begins; a smooth (minimum-jerk) movement ends 1.38 x (its 85% - 50% time)
     beyond its 85% crossing, which is late for people who creep into a pose after the movement
     (real_dev cobra_atc40). The mean of the two: within 0.45 s on the bundled holds and the tune
     holds seen side-on or oblique, within 0.95 s on real_dev and its replays. Where the hold began
-    with the clip (or ended with it), its first (last) frame."""
+    with the clip (or ended with it), its first (last) frame; where the arrival or departure was
+    not seen (frames over `seen_gap_s` apart), the first (last) frame at the held level."""
     amp = level - base
     start_s, end_s = float(t[first]), float(t[last])
     rise = np.flatnonzero(p[:first + 1] < base + 0.5 * amp)
     if amp > 0 and rise.size:
         j50 = int(rise[-1])
         j85 = j50 + int(np.argmax(p[j50:] >= base + 0.85 * amp))
-        if j85 > j50:
+        if j85 > j50 and np.diff(t[j50:j85 + 1]).max() <= seen_gap_s:
             smooth = float(t[j85]) + MINJERK_LEAD * float(t[j85] - t[j50])
             start_s = min((smooth + start_s) / 2, float(t[last]))
     fall = np.flatnonzero(p[last:] < base + 0.5 * amp)
     if amp > 0 and fall.size:
         j50 = last + int(fall[0])
         above = np.flatnonzero(p[:j50] >= base + 0.85 * amp)
-        if above.size:
+        if above.size and np.diff(t[int(above[-1]):j50 + 1]).max() <= seen_gap_s:
             j85 = int(above[-1])
             smooth = float(t[j85]) - MINJERK_LEAD * float(t[j50] - t[j85])
             end_s = max((smooth + end_s) / 2, start_s)
@@ -421,8 +422,11 @@ class HoldTimer:
         if in_pose:
             self._last_ok_s = m.t_s
         if not in_pose:
-            if self.holding and m.t_s - (self._last_ok_s or m.t_s) > self.c.max_gap_s:
-                events += self._end(self._last_ok_s)  # gone too long: the hold ended when they left
+            # Out of the pose, or unseen: longer than this and the hold ended when last seen in it.
+            # (Found back in time, the hold goes on only if the body is still at its held level.)
+            gap_s = self.c.max_gap_s if usable else max(self.c.unseen_s, self.c.max_gap_s)
+            if self.holding and m.t_s - (self._last_ok_s or m.t_s) > gap_s:
+                events += self._end(self._last_ok_s)
             return events
         if not self.ready:
             self.ready = True
@@ -487,7 +491,7 @@ class HoldTimer:
         if t[last] - t[first] < self.c.min_hold_s:
             return []
         held = slice(first, last + 1)
-        start_s, end_s = _hold_edges(t, p, base, level, first, last)
+        start_s, end_s = _hold_edges(t, p, base, level, first, last, self.c.max_gap_s)
         hold = Hold(start_s, end_s, float(np.std(v[held])), float(np.median(v[held])))
         self.holds.append(hold)
         return [Event("hold_ended", t_s, hold=hold)]

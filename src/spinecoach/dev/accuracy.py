@@ -183,15 +183,14 @@ def jittered(track: LandmarkTrack, seed: int) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
-def occluded(track: LandmarkTrack, truth: dict, gap_s: float = 0.6) -> LandmarkTrack:
-    """No pose for `gap_s` in the middle of every labelled rep and hold: someone walks past the
-    camera, or MediaPipe loses the body for a moment. Shorter than the default `max_gap_s` (1 s), so
-    each must be bridged."""
+def occluded(track: LandmarkTrack, truth: dict, rep_gap_s: float = 0.6, hold_gap_s: float = 2.0) -> LandmarkTrack:
+    """Nobody seen for `rep_gap_s` in the middle of every labelled rep and for `hold_gap_s` in the
+    middle of every hold: someone walks past the camera, or MediaPipe loses the body for a moment.
+    Under the defaults `max_gap_s` (1 s) and `unseen_s` (3 s), so each must be bridged."""
     image, world = track.image.copy(), track.world.copy()
     t_s = track.timestamps_ms / 1000.0
-    for x in truth["reps"] + truth["holds"]:
-        mid = (x["start_s"] + x["end_s"]) / 2
-        gone = np.abs(t_s - mid) < gap_s / 2
+    for x, gap_s in [(r, rep_gap_s) for r in truth["reps"]] + [(h, hold_gap_s) for h in truth["holds"]]:
+        gone = np.abs(t_s - (x["start_s"] + x["end_s"]) / 2) < gap_s / 2
         image[gone], world[gone] = np.nan, np.nan
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
@@ -231,7 +230,8 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
     """The real-people tracks, and (`replays`) variants of those whose exercise spinecoach tracks:
     forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
     mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, with
-    the body lost for 0.6 s mid-rep and mid-hold, with 30% of frames dropped, and right after each real clip of another exercise (a session going from one exercise to the next).
+    the body lost for 0.6 s mid-rep and 2 s mid-hold, with 30% of frames dropped, and right after
+    each real clip of another exercise (a session going from one exercise to the next).
     Clips of exercises it does not track (side plank, prone extension, thread the needle) are kept as
     they are: analysed as every tracked exercise, any count there is a false count."""
     originals = track_clips(directory, "real")

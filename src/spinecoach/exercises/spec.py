@@ -106,6 +106,9 @@ class Counting:
     # (lower: a slow arrival counts as holding; 1: only the frames at the median level). 0.95 chosen on
     # the tune split's cobra holds (0.9 left their ends 0.3 s later)
     min_hold_s: float = 2.0  # shorter stays at the held level are passing through, not holding
+    unseen_s: float = 3.0  # nobody seen for up to this long (someone walking past, the camera losing the
+    # person) does not end a hold if the body is found back at its held level; the unseen time counts
+    # as holding (max_gap_s: as for reps; large: a hold may span leaving the camera's view)
     together: str = "min"  # how the phases of a one-movement rep combine: min (all must move: bird dog's arm
     # and leg), mean, max (any one suffices)
 
@@ -223,7 +226,7 @@ def _slug(text: str) -> str:
 VIEWS = ("side", "oblique", "end")
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
                           "posture_grace_s", "max_rep_s", "together", "min_in_position"),
-                 "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s")}
+                 "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s", "unseen_s")}
 
 
 def _counting(r: _Reader, kind: str) -> Counting:
@@ -237,6 +240,9 @@ def _counting(r: _Reader, kind: str) -> Counting:
     for key in fractions:
         if not 0 <= getattr(counting, key) <= 2:
             c.fail(key, "must be between 0 and 2 (a share of the nominal range)")
+    for key in ("max_gap_s", "posture_grace_s", "min_rep_s", "max_rep_s", "min_hold_s", "unseen_s"):
+        if getattr(counting, key) < 0:
+            c.fail(key, "must not be negative (seconds)")
     if not 0 <= counting.min_in_position <= 1:
         c.fail("min_in_position", "must be between 0 and 1 (a share of a rep's frames)")
     if kind == "hold" and not counting.exit < counting.enter:
