@@ -44,3 +44,11 @@ def test_cues_do_not_flicker():
     assert lim.offer(6.0, "Lift your leg") is None  # not repeated so soon
     assert lim.offer(12.0, "Lift your leg") == "Lift your leg"
     assert lim.current(30.0) == ""  # old cues fade
+
+
+def test_why_a_movement_did_not_count_replaces_the_shown_cue_at_once():
+    cues = CueLimiter(min_show_s=2.5, repeat_after_s=8.0)
+    assert cues.offer(0.0, "Reach your arm out level with your shoulder")
+    assert cues.offer(1.0, "Lift your leg to hip height") is None  # too soon for an ordinary cue
+    assert cues.offer(1.0, "Lift the opposite leg as well", now=True) == "Lift the opposite leg as well"
+    assert cues.offer(1.5, "Lift the opposite leg as well", now=True) is None  # already shown

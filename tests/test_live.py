@@ -23,6 +23,24 @@ def _analyze(clip, tracks, name):
     return app.analyze_track(tracks[clip], exercises.get(name)).summary()
 
 
+def test_a_movement_without_its_required_part_says_what_was_missing():
+    import numpy as np
+
+    from spinecoach.app.live import Coach
+    from spinecoach.dev.accuracy import REAL_DEV
+    from spinecoach.pose.track import LandmarkTrack
+
+    if not REAL_DEV.is_dir():
+        pytest.skip("needs ../shared/real_dev")
+    # A real thread the needle coached as bird dog: the arm sweeps, the leg stays down.
+    coach = Coach(exercises.get("bird_dog"), mirror=False)
+    for pose in LandmarkTrack.load(REAL_DEV / "thread_the_needle_tobefrank.track.npz").frames():
+        coach.on_result(pose, np.full((8, 8, 3), 128, np.uint8), 1)
+    said = [(e.t_s, e.text) for e in coach.session.events if e.kind == "cue"]
+    first = next(e.t_s for e in coach.session.events if e.kind == "incomplete_rep")
+    assert (first, "Lift the opposite leg as well") in said and coach.session.summary()["rep_count"] == 0
+
+
 @pytest.mark.parametrize("clip,name", [("cat_cow_side", "cat_cow"), ("bird_dog_side", "bird_dog"),
                                        ("childs_pose_oblique", "childs_pose")])
 def test_live_ends_with_the_counts_of_analyze(clip, name, tracks, tmp_path):

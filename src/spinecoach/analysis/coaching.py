@@ -46,9 +46,10 @@ class CueLimiter:
         self.text, self.since = "", -1e9
         self._last_shown: dict[str, float] = {}
 
-    def offer(self, t_s: float, cue: str) -> str | None:
-        """Offer a cue ("" = nothing to say); returns the cue when it becomes the shown one."""
-        if t_s - self.since < self.min_show_s:
+    def offer(self, t_s: float, cue: str, now: bool = False) -> str | None:
+        """Offer a cue ("" = nothing to say); returns the cue when it becomes the shown one. `now`:
+        it replaces the shown one at once (why the movement just made did not count)."""
+        if t_s - self.since < self.min_show_s and not (now and cue and cue != self.text):
             return None
         if not cue:
             self.text = ""

@@ -73,8 +73,13 @@ class Coach:
         view = "any" if "end" in self.ex.views else "side"  # end-on views do not hold this exercise's signals
         self.advice = "" if in_position and people <= 1 else camera_advice(
             step.pose.image, brightness, people, view) or ("" if in_position else self._start_hint(step))
+        # A movement that did not count for a missing required part (the side bend, the leg) says
+        # what was missing first; otherwise the first failing check near the end of the range.
+        missing = [self._cues[c] for e in step.events if e.kind == "incomplete_rep"
+                   for c in e.text.split(", ") if c in self._cues]
         failing = [self._cues[check] for check, ok in step.measurement.checks if not ok and self._cues.get(check)]
-        shown = self.cues.offer(t, failing[0] if failing and in_position and self._in_range() else "")
+        shown = self.cues.offer(t, missing[0], now=True) if missing else \
+            self.cues.offer(t, failing[0] if failing and in_position and self._in_range() else "")
         if shown:
             self._emit([Event("cue", t, text=shown)], None)
 
