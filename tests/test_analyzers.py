@@ -281,6 +281,30 @@ def test_an_arm_swept_up_on_all_fours_without_the_leg_is_no_bird_dog():
     assert any("opposite leg" in note for note in summary["notes"])
 
 
+def test_a_clip_ending_on_the_way_back_counts_the_rep_once_halfway_back():
+    keys = [(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.5, 1.0), (5.0, 0.0)]  # back at 5 s
+    at = lambda t: float(keyframe_curve(np.array([t]), keys)[0])
+    c = RepCounter(COUNTING)
+    run(c, at, 4.45)  # the clip ends with the signal 65% of the way back (the filter trails the body)
+    assert c.count == 1
+    c = RepCounter(COUNTING)
+    run(c, at, 3.95)  # a quarter of the way back: not yet a rep
+    assert c.count == 0
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_real_clip_trimmed_as_its_last_rep_ends_counts_that_rep():
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+    from spinecoach.pose.track import LandmarkTrack
+
+    # Hand labels: the second rep ends at 12.9 s (+-0.3 s); the clip cut at 13.2 s.
+    real = LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz")
+    k = int(np.searchsorted(real.timestamps_ms, 13200.0))
+    track = LandmarkTrack(real.timestamps_ms[:k], real.image[:k], real.world[:k], real.meta)
+    assert app.analyze_track(track, spec.get("bird_dog")).summary()["rep_count_by_side"] == {"left": 1, "right": 1}
+
+
 def test_short_dropouts_pause_without_losing_the_rep():
     keys, end, truth = reps_signal([4.0] * 3, [1.0] * 3)
     mid = (truth[1][0] + truth[1][1]) / 2

@@ -251,9 +251,10 @@ class RepCounter:
         self.turn_lo = lo
         return []
 
-    def _returned(self, p: float, t_s: float) -> list[Event]:
-        """Out-and-back: the rep is over once the body came back most of the way from the peak.
-        It is counted then; its end is where a smooth return from there would reach the rest."""
+    def _returned(self, p: float, t_s: float, share: float | None = None) -> list[Event]:
+        """Out-and-back: the rep is over once the body came back most of the way from the peak
+        (`share` of its rise; the file's return_share unless given). It is counted then; its end is
+        where a smooth return from there would reach the rest."""
         base = 0.0 if self.from_zero else max(self.start_lo.p, self._side_rest.get(self.top.side, -np.inf))
         rise = self.top.p - base
         fallen = self.top.p - p
@@ -261,7 +262,7 @@ class RepCounter:
             self._half_s = None  # not (or no longer: a dip mid-rep) halfway back
         elif self._half_s is None:
             self._half_s = t_s
-        if fallen < self.c.return_share * rise:
+        if fallen < (self.c.return_share if share is None else share) * rise:
             return []
         lo, hi = self.start_lo, self.top
         self.start_lo = self.top = None
@@ -331,13 +332,16 @@ class RepCounter:
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the video or session: a movement that reached its extreme in the last moment
-        counts as if the body had turned back."""
+        counts as if the body had turned back; one on its way back counts once halfway back (a clip
+        trimmed as the last rep ends: MediaPipe and the filter trail the body by a few tenths of a
+        second, so the signal is rarely back by `return_share` then; real_dev bird_dog_polybag cut at
+        its labelled end lost its second rep, then halfway back)."""
         if self.lo is None:
             return []
         if self.shape == "cycle" and self.trend > 0:
             return self._peak(self.hi)
         if self.shape == "out_and_back" and self.trend < 0 and self.top is not None and self.start_lo is not None:
-            return self._returned(self.lo.p, t_s)
+            return self._returned(self.lo.p, t_s, share=min(0.5, self.c.return_share))
         return []
 
 
