@@ -46,6 +46,20 @@ def kinds(events, kind):
     return [e for e in events if e.kind == kind]
 
 
+def analyzed(track, exercise):
+    """The summary of a landmark track analysed as `exercise`, as `spinecoach analyze` gives it."""
+    from spinecoach.app import usecases as app
+    from spinecoach.exercises import spec
+
+    return app.analyze_track(track, spec.get(exercise)).summary()
+
+
+def real(name):
+    from spinecoach.pose.track import LandmarkTrack
+
+    return LandmarkTrack.load(REAL_DEV / f"{name}.track.npz")
+
+
 @pytest.mark.parametrize("tempo", [1.0, 2.0, 4.0, 8.0])
 def test_counts_every_rep_at_any_tempo(tempo):
     keys, end, truth = reps_signal([tempo] * 5, [1.0] * 5)
@@ -143,13 +157,8 @@ def test_a_peak_out_of_the_shared_position_is_not_a_rep():
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_getting_up_after_the_last_bird_dog_is_not_a_rep():
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
-    from spinecoach.pose.track import LandmarkTrack
-
     # A real man does six bird dogs (3 per side), then gets up on one arm at 50.5 s (hand labels).
-    track = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
-    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    summary = analyzed(real("bird_dog_pwarenfo"), "bird_dog")
     assert summary["rep_count"] == 6 and summary["rep_count_by_side"] == {"left": 3, "right": 3}
     assert max(r["end_s"] for r in summary["reps"]) < 50.5
 
@@ -170,17 +179,11 @@ def test_a_rep_mostly_out_of_position_is_not_a_rep_where_the_file_asks_for_it():
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_looking_around_on_all_fours_for_a_bird_dog_is_no_cat_cow():
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
-    from spinecoach.pose.track import LandmarkTrack
-
     # A real man getting onto all fours, doing six bird dogs and getting up: his head drops and lifts,
     # but his hands are not down all along (it counted 2 cat-cows before min_in_position).
-    track = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
-    assert app.analyze_track(track, spec.get("cat_cow")).summary()["rep_count"] == 0
+    assert analyzed(real("bird_dog_pwarenfo"), "cat_cow")["rep_count"] == 0
     for name in ("cat_cow_wanshape", "cat_cow_iptplan"):  # and real cat-cows still count
-        summary = app.analyze_track(LandmarkTrack.load(REAL_DEV / f"{name}.track.npz"), spec.get("cat_cow")).summary()
-        assert summary["rep_count"] == {"cat_cow_wanshape": 2, "cat_cow_iptplan": 1}[name]
+        assert analyzed(real(name), "cat_cow")["rep_count"] == {"cat_cow_wanshape": 2, "cat_cow_iptplan": 1}[name]
 
 
 def test_alternating_sides_that_rest_at_different_levels_each_rise_from_their_own_rest():
@@ -218,29 +221,20 @@ def test_a_low_out_of_position_is_not_the_rest_of_the_next_rep():
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 @pytest.mark.parametrize("speed", [0.7, 1.0, 1.5])
 def test_a_real_bird_dog_counts_the_same_done_faster_or_slower(speed):
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
     from spinecoach.pose.track import LandmarkTrack
 
     # The same real frames with their timestamps stretched: a faster or slower person. At 1/0.7
     # speed the first rep was lost to a low 8 s earlier while he got onto all fours.
-    real = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
-    track = LandmarkTrack(real.timestamps_ms * speed, real.image, real.world, real.meta)
-    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
-    assert summary["rep_count_by_side"] == {"left": 3, "right": 3}
+    whole = real("bird_dog_pwarenfo")
+    track = LandmarkTrack(whole.timestamps_ms * speed, whole.image, whole.world, whole.meta)
+    assert analyzed(track, "bird_dog")["rep_count_by_side"] == {"left": 3, "right": 3}
 
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_a_foot_just_out_of_the_frame_still_counts_its_leg():
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
-    from spinecoach.pose.track import LandmarkTrack
-
     # A real phone video: the extended left leg's foot leaves the image (x up to 1.25) in the second
     # rep (right arm, hidden behind the body, and left leg; hand labels 7.9-12.9 s).
-    track = LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz")
-    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
-    assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
+    assert analyzed(real("bird_dog_polybag"), "bird_dog")["rep_count_by_side"] == {"left": 1, "right": 1}
 
 
 def test_a_long_still_wait_before_the_first_rep_is_still_its_rest():
@@ -255,35 +249,24 @@ def test_a_long_still_wait_before_the_first_rep_is_still_its_rest():
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_a_real_bird_dog_right_after_another_clip_counts_its_reps():
-    from spinecoach.app import usecases as app
     from spinecoach.dev.accuracy import after
-    from spinecoach.exercises import spec
-    from spinecoach.pose.track import LandmarkTrack
 
     # 10 s of a real cat-cow, then a real bird dog (a hard cut): on all fours and still until the
     # cut, so the first rep's rest lies over 10 s back; its top wobbles (hand labels: 1 rep a side).
-    track, _ = after(LandmarkTrack.load(REAL_DEV / "cat_cow_wanshape.track.npz"),
-                     LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz"), {"reps": [], "holds": []})
-    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
-    assert summary["rep_count_by_side"] == {"left": 1, "right": 1}
+    track, _ = after(real("cat_cow_wanshape"), real("bird_dog_polybag"), {"reps": [], "holds": []})
+    assert analyzed(track, "bird_dog")["rep_count_by_side"] == {"left": 1, "right": 1}
 
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_an_arm_swept_up_on_all_fours_without_the_leg_is_no_bird_dog():
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
-    from spinecoach.pose.track import LandmarkTrack
-
     # A real thread the needle: the arm sweeps under the body and up while both knees stay down.
-    track = LandmarkTrack.load(REAL_DEV / "thread_the_needle_tobefrank.track.npz")
-    summary = app.analyze_track(track, spec.get("bird_dog")).summary()
+    summary = analyzed(real("thread_the_needle_tobefrank"), "bird_dog")
     assert summary["rep_count"] == 0 and len(summary["incomplete_reps"]) == 2
     assert any("opposite leg" in note for note in summary["notes"])
 
 
 def test_a_clip_ending_on_the_way_back_counts_the_rep_once_halfway_back():
-    keys = [(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.5, 1.0), (5.0, 0.0)]  # back at 5 s
-    at = lambda t: float(keyframe_curve(np.array([t]), keys)[0])
+    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.5, 1.0), (5.0, 0.0)])  # back at 5 s
     c = RepCounter(COUNTING)
     run(c, at, 4.45)  # the clip ends with the signal 65% of the way back (the filter trails the body)
     assert c.count == 1
@@ -294,15 +277,13 @@ def test_a_clip_ending_on_the_way_back_counts_the_rep_once_halfway_back():
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_a_real_clip_trimmed_as_its_last_rep_ends_counts_that_rep():
-    from spinecoach.app import usecases as app
-    from spinecoach.exercises import spec
     from spinecoach.pose.track import LandmarkTrack
 
     # Hand labels: the second rep ends at 12.9 s (+-0.3 s); the clip cut at 13.2 s.
-    real = LandmarkTrack.load(REAL_DEV / "bird_dog_polybag.track.npz")
-    k = int(np.searchsorted(real.timestamps_ms, 13200.0))
-    track = LandmarkTrack(real.timestamps_ms[:k], real.image[:k], real.world[:k], real.meta)
-    assert app.analyze_track(track, spec.get("bird_dog")).summary()["rep_count_by_side"] == {"left": 1, "right": 1}
+    whole = real("bird_dog_polybag")
+    k = int(np.searchsorted(whole.timestamps_ms, 13200.0))
+    track = LandmarkTrack(whole.timestamps_ms[:k], whole.image[:k], whole.world[:k], whole.meta)
+    assert analyzed(track, "bird_dog")["rep_count_by_side"] == {"left": 1, "right": 1}
 
 
 def test_short_dropouts_pause_without_losing_the_rep():
@@ -459,11 +440,9 @@ def test_a_turn_is_measured_from_square_not_from_the_crossing(from_zero, reps):
 
 
 def test_two_right_turns_seen_45_degrees_off_the_front_are_two():
-    from spinecoach.app import usecases as app
     from spinecoach.dev.accuracy import MULTIVIEW
-    from spinecoach.exercises import spec
     from spinecoach.pose.track import LandmarkTrack
 
     track = LandmarkTrack.load(MULTIVIEW / "tune" / "t_seated_rotation_az135_partial.track.npz")
-    summary = app.analyze_track(track, spec.get("seated_rotation")).summary()
+    summary = analyzed(track, "seated_rotation")
     assert summary["rep_count_by_side"] == {"left": 3, "right": 3}

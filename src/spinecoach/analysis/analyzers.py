@@ -357,7 +357,7 @@ def _minjerk_time(share: float) -> float:
 MINJERK_LEAD = 1.38  # min-jerk movement: from 85% to 100% of it takes 1.38 x the time from 50% to 85%
 
 
-def _hold_edges(t, p, base, level, first, last, seen_gap_s=1.0) -> tuple[float, float]:
+def _hold_edges(t, p, base, level, first, last, seen_gap_s) -> tuple[float, float]:
     """Where the arrival ended and the departure began, between two estimates. The body is within
     `level_share` of its held level (t[first], t[last]) a little before a smooth arrival ends and
     after a departure begins; a smooth (minimum-jerk) movement ends 1.38 x (its 85% - 50% time)

@@ -48,12 +48,17 @@ class Clip:
         return f"{view_class(float(np.median(degs)))} (est.)" if degs else "?"
 
 
+def _frame_ms(track: LandmarkTrack) -> float:
+    """The clip's frame spacing (median), 30 fps for a single frame."""
+    return float(np.median(np.diff(track.timestamps_ms))) if len(track) > 1 else 33.3
+
+
 def replay(track: LandmarkTrack, truth: dict, passes: int = 4) -> tuple[LandmarkTrack, dict]:
     """The track played forward, backward, forward... (`passes` times), timestamps re-made at the
     clip's frame spacing; the truth mirrored the same way. Fair for reversible movements: a rep
     played backward is still a rep, and a hold still a hold."""
     n = len(track)
-    dt = float(np.median(np.diff(track.timestamps_ms))) if n > 1 else 33.3
+    dt = _frame_ms(track)
     span_s = n * dt / 1000.0
     order = np.concatenate([np.arange(n) if k % 2 == 0 else np.arange(n)[::-1] for k in range(passes)])
     new = LandmarkTrack(np.arange(len(order)) * dt + float(track.timestamps_ms[0]), track.image[order],
@@ -209,8 +214,7 @@ def after(before: LandmarkTrack, track: LandmarkTrack, truth: dict) -> tuple[Lan
     """`track` recorded right after `before` (another exercise, another person: a hard cut), one
     frame spacing apart; the truth is `track`'s, shifted. Nothing in `before` counts, and what the
     counter learnt there (a rest, a range, a view) must not spoil what follows."""
-    dt = float(np.median(np.diff(before.timestamps_ms))) if len(before) > 1 else 33.3
-    shift = float(before.timestamps_ms[-1]) + dt - float(track.timestamps_ms[0])
+    shift = float(before.timestamps_ms[-1]) + _frame_ms(before) - float(track.timestamps_ms[0])
 
     def shifted(x: dict) -> dict:
         return {**x, "start_s": x["start_s"] + shift / 1000.0, "end_s": x["end_s"] + shift / 1000.0}
@@ -236,24 +240,27 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
     they are: analysed as every tracked exercise, any count there is a false count."""
     originals = track_clips(directory, "real")
     clips = list(originals)
-    if replays:
-        for c in [c for c in originals if known is None or c.exercise in known]:
-            track, truth = replay(c.track, c.truth)
-            clips.append(Clip("real-replay", c.name + "~4", truth, track))
-            clips.append(Clip("real-slower", c.name + "~x1.5", *reversed(retimed(c.track, c.truth, 1.5))))
-            clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
-            clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
-            clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
-            clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, zlib.crc32(c.name.encode()))))
-            clips.append(Clip("real-occluded", c.name + "~occluded", c.truth, occluded(c.track, c.truth)))
-            clips.append(Clip("real-dropped", c.name + "~dropped", c.truth, dropped(c.track, zlib.crc32(c.name.encode()))))
-            late = late_start(c.track, c.truth)
-            if late:
-                clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
-        for c in [c for c in originals if known is None or c.exercise in known]:
-            for other in (o for o in originals if o.exercise != c.exercise):
-                joined = after(other.track, c.track, c.truth)
-                clips.append(Clip("real-after-other", f"{other.name}+{c.name}", *reversed(joined)))
+    if not replays:
+        return clips
+    tracked = [c for c in originals if known is None or c.exercise in known]
+    for c in tracked:
+        seed = zlib.crc32(c.name.encode())  # per clip, whatever the folder's other clips
+        track, truth = replay(c.track, c.truth)
+        clips.append(Clip("real-replay", c.name + "~4", truth, track))
+        clips.append(Clip("real-slower", c.name + "~x1.5", *reversed(retimed(c.track, c.truth, 1.5))))
+        clips.append(Clip("real-faster", c.name + "~x0.7", *reversed(retimed(c.track, c.truth, 0.7))))
+        clips.append(Clip("real-15fps", c.name + "~half", c.truth, every_other_frame(c.track)))
+        clips.append(Clip("real-mirrored", c.name + "~mirror", *reversed(mirrored(c.track, c.truth))))
+        clips.append(Clip("real-jitter", c.name + "~jitter", c.truth, jittered(c.track, seed)))
+        clips.append(Clip("real-occluded", c.name + "~occluded", c.truth, occluded(c.track, c.truth)))
+        clips.append(Clip("real-dropped", c.name + "~dropped", c.truth, dropped(c.track, seed)))
+        late = late_start(c.track, c.truth)
+        if late:
+            clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
+    for c in tracked:
+        for other in (o for o in originals if o.exercise != c.exercise):
+            joined = after(other.track, c.track, c.truth)
+            clips.append(Clip("real-after-other", f"{other.name}+{c.name}", *reversed(joined)))
     return clips
 
 
