@@ -16,7 +16,7 @@ from spinecoach.exercises import spec as exercises
 from spinecoach.pose.track import LandmarkTrack
 
 FIGURES = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.json"
-TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3}
+TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3, "rep_err_s": 0.3}
 
 
 def _track(n=10, dt=40.0):
@@ -146,3 +146,11 @@ def test_the_checked_in_figures_hold_on_the_track_sources():
         if key.endswith("false_counts"):
             assert cell["with_counts"] == figures[key]["with_counts"], key
     assert compared > 10
+
+
+def test_scoring_gives_the_worst_rep_boundary_against_the_labels():
+    truth = {"reps": [{"start_s": 0.0, "end_s": 2.0, "side": None, "partial": False},
+                      {"start_s": 3.0, "end_s": 5.0, "side": None, "partial": False}], "holds": []}
+    found = [{"start_s": 0.2, "end_s": 2.1}, {"start_s": 2.5, "end_s": 5.0}]
+    row = accuracy.score(truth, {"rep_count": 2, "reps": found, "holds": []})
+    assert row["exact"] and row["rep_err_s"] == pytest.approx(0.5)

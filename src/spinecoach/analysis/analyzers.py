@@ -74,6 +74,7 @@ class _Extreme:
     posture_ok: bool = True
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
+    arrived_s: float | None = None  # when the signal first came close to it: with left_s, how long it stayed
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
 
 
@@ -108,6 +109,7 @@ class RepCounter:
         self.progress = 0.0  # for the overlay: 0..1 of the way to the peak
         self.ready = False  # the body has been seen in the exercise's position
         self._in_position: deque = deque()  # (t, in position) over the last max_rep_s, if min_in_position
+        self._recent: deque = deque()  # (t, progress) over the last 2 max_rep_s: where a rep's rise began
         self._reset()
 
     @property
@@ -178,12 +180,15 @@ class RepCounter:
             while self._in_position[0][0] < m.t_s - self.c.max_rep_s:
                 self._in_position.popleft()
         p = m.progress
+        self._recent.append((m.t_s, p))
+        while self._recent[0][0] < m.t_s - 2 * self.c.max_rep_s:
+            self._recent.popleft()
         self.progress = float(np.clip(abs(p) if self.shape == "cycle" else p, 0.0, 1.0))
         if self.trend <= 0 and m.side and m.posture_ok:
             # A person changes sides by leaving the position (rolling over), which resets the votes:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
-        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok)
+        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok, arrived_s=m.t_s)
         # A required part (the side bend) comes at the end of the range, within this rep: after the
         # rest it started from, not in the return of the previous one.
         if self.required and abs(p) >= self.c.min_range and self.rest is not None:
@@ -196,6 +201,8 @@ class RepCounter:
         if p < self.lo.p:
             self.lo = here
         if p > self.hi.p:
+            # Still the same stay if the previous high was close (a held peak creeping up with jitter).
+            here.arrived_s = self.hi.arrived_s if p - self.hi.p <= turn / 3 else m.t_s
             self.hi = here
         # The onset of a movement away from an extreme: the last moment close to it.
         if p - self.lo.p <= turn / 3:
@@ -242,7 +249,7 @@ class RepCounter:
         # a still wait of over 10 s before the first rep is still its rest (real_dev bird_dog_polybag
         # after 10 s of another clip: a wobble at the top of its first rep became the rest, and the
         # rep a partial).
-        stale = self.rest is not None and (lo.t_s - (self.rest.left_s or self.rest.t_s) > self.c.max_rep_s
+        stale = self.rest is not None and (self._away_s(lo) > self.c.max_rep_s
                                            or lo.posture_ok and not self.rest.posture_ok)
         if self.rest is None or lo.p < self.rest.p or stale:
             # A cycle's rep began where the body left the previous extreme (or where tracking began).
@@ -250,6 +257,19 @@ class RepCounter:
             self.rest = lo
         self.turn_lo = lo
         return []
+
+    def _away_s(self, lo: _Extreme) -> float:
+        """How long the body has been away from the rest, not counting a hold at a rep's peak since:
+        held there it has not settled elsewhere (real_dev bird dogs held 6 s at the top lost their rep
+        to a wobble at its end, once the rest was older than max_rep_s). A stay at a level under a full
+        rep above the rest is settling elsewhere (real_dev bird_dog_pwarenfo on all fours 0.35 higher
+        for 12 s, talking, before its first rep: that rep starts there, not at the rest before)."""
+        away = lo.t_s - (self.rest.left_s or self.rest.t_s)
+        top = self.top
+        if (top is not None and top.t_s > self.rest.t_s and top.left_s is not None
+                and self._size(self.rest, top) >= self.need(top.side)):
+            away -= top.left_s - top.arrived_s
+        return away
 
     def _returned(self, p: float, t_s: float, share: float | None = None) -> list[Event]:
         """Out-and-back: the rep is over once the body came back most of the way from the peak
@@ -272,6 +292,9 @@ class RepCounter:
         # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
         # where it was: the next rep still starts from there, not from wherever the wobble ended.
         end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
+        self._half_s = None  # this return's: the next one times its own (a rep whose return came in one
+        # frame, a far-side limb lost from view, took the last one's and ended 10 s late: real_dev
+        # bird_dog_pwarenfo replayed)
         if self._out_since is None:
             return self._swing(lo, hi, end_s=end_s)
         # Back, but not (yet) in position: the rep counts if the body settles into it soon (MediaPipe
@@ -305,7 +328,7 @@ class RepCounter:
         if not rests_ok:
             return []
         size = self._size(a, b)
-        start_s = a.onset_s if self.shape == "cycle" and a.onset_s is not None else a.left_s or a.t_s
+        start_s = a.onset_s if self.shape == "cycle" and a.onset_s is not None else self._onset(a, b)
         end_s = b.t_s if end_s is None else end_s
         if end_s - start_s < self.c.min_rep_s:
             return []
@@ -329,6 +352,27 @@ class RepCounter:
         self.count += 1
         self.count_by_side[side] += 1
         return [Event("rep", end_s, rep=rep)]
+
+    def _onset(self, a: _Extreme, b: _Extreme) -> float:
+        """Out-and-back: when the rise to peak b began from rest a. Where the body left the rest,
+        unless it moved (a turn above the rest) and came back since: a movement too small for a rep,
+        after which the body may settle a little above the rest. The rep then begins at the end of the
+        still stretch after that movement (within `turn / 3` of its lowest point): bundled
+        open_book_left_front reported a rep after a partial one from 3.3 s before it began."""
+        start = a.left_s or a.t_s
+        turn = self.c.turn * self._nominal
+        near = a.p + 0.1 * (b.p - a.p)  # the rise a tenth of the way up: what came before it came first
+        before = [(t, p) for t, p in self._recent if start <= t < b.t_s]
+        last_near = max((i for i, (_, p) in enumerate(before) if p <= near), default=None)
+        if last_near is None:
+            return start
+        before = before[:last_near + 1]
+        moved = max((i for i, (_, p) in enumerate(before) if p > max(near, a.p + turn)), default=None)
+        if moved is None:
+            return start
+        after = before[moved + 1:]
+        low = min(p for _, p in after)
+        return max(t for t, p in after if p <= low + turn / 3)
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the video or session: a movement that reached its extreme in the last moment

@@ -95,8 +95,9 @@ class Counting:
     # its rest points; 1: every frame, so one misplaced landmark drops the rep). For exercises done
     # wholly in their position, it tells a rep from looking around while getting into or out of it
     min_rep_s: float = 0.5  # swings faster than this are noise (no real rep takes under half a second)
-    max_rep_s: float = 10.0  # a rest older than this is not where the next rep starts (the body settled
-    # elsewhere); longer than the slowest reps of the tune split (about 8 s)
+    max_rep_s: float = 10.0  # a rest the body left longer ago than this is not where the next rep starts
+    # (it settled elsewhere); a hold at the rep's peak does not count toward it. Longer than the slowest
+    # reps of the tune split (about 8 s)
     # Holds
     enter: float = 0.7  # progress at which the body is in the held position
     enter_rise: float = 0.0  # if above 0: or this far above where the person rested in the 6 s before
