@@ -16,7 +16,8 @@ from spinecoach.exercises import spec as exercises
 from spinecoach.pose.track import LandmarkTrack
 
 FIGURES = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.json"
-TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3, "rep_err_s": 0.3}
+TOLERANCE = {"exact": 0.1, "off_by_one": 0.1, "count_err": 0.1, "holds_found": 0.1, "hold_err_s": 0.3, "rep_err_s": 0.3,
+             "matched": 0.1}
 
 
 def _track(n=10, dt=40.0):
@@ -153,4 +154,20 @@ def test_scoring_gives_the_worst_rep_boundary_against_the_labels():
                       {"start_s": 3.0, "end_s": 5.0, "side": None, "partial": False}], "holds": []}
     found = [{"start_s": 0.2, "end_s": 2.1}, {"start_s": 2.5, "end_s": 5.0}]
     row = accuracy.score(truth, {"rep_count": 2, "reps": found, "holds": []})
-    assert row["exact"] and row["rep_err_s"] == pytest.approx(0.5)
+    assert row["exact"] and row["matched"] and row["rep_err_s"] == pytest.approx(0.5)
+    # The same count from two reps merged into one and a movement after them: exact, not matched.
+    merged = [{"start_s": 0.0, "end_s": 5.0}, {"start_s": 6.0, "end_s": 7.0}]
+    row = accuracy.score(truth, {"rep_count": 2, "reps": merged, "holds": []})
+    assert row["exact"] and not row["matched"]
+
+
+def test_a_tilted_camera_turns_image_and_world_points_and_back():
+    track = _track()
+    track.meta.update(width=640, height=480)
+    track.image[:, 11, :2] = (0.75, 0.5)  # a point right of the centre
+    track.world[:, 11] = (1.0, 0.0, 0.0)
+    turned = accuracy.tilted(track, 90.0)
+    assert turned.image[0, 11, :2] == pytest.approx((0.5, 0.5 + 160 / 480), abs=1e-6)  # 160 px below
+    assert turned.world[0, 11] == pytest.approx((0.0, 1.0, 0.0), abs=1e-6)
+    back = accuracy.tilted(turned, -90.0)
+    assert np.allclose(back.image, track.image, atol=1e-6) and np.allclose(back.world, track.world, atol=1e-6)

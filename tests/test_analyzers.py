@@ -277,11 +277,11 @@ def test_a_rep_held_long_at_its_peak_counts_from_its_rest():
 
 
 def test_reps_from_a_new_rest_count_once_the_old_one_is_stale():
-    # The body settles 0.5 higher for 12 s (a shifted position), then does reps from there: the first
-    # one is measured from the old rest and lost, the rest count.
-    keys, t = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.5), (14.0, 0.5)], 14.0
+    # The body settles 0.35 higher for 12 s (a shifted position, under a full rep up), then does reps
+    # from there: the first one is measured from the old rest and lost, the rest count.
+    keys, t = [(0.0, 0.0), (1.0, 0.0), (2.0, 0.35), (14.0, 0.35)], 14.0
     for _ in range(4):
-        keys += [(t + 1.5, 1.5), (t + 2.0, 1.5), (t + 3.5, 0.5), (t + 4.5, 0.5)]
+        keys += [(t + 1.5, 1.35), (t + 2.0, 1.35), (t + 3.5, 0.35), (t + 4.5, 0.35)]
         t += 4.5
     c = RepCounter(COUNTING)
     run(c, curve(keys), t + 1.0, noise=0.01)

@@ -74,7 +74,6 @@ class _Extreme:
     posture_ok: bool = True
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
-    arrived_s: float | None = None  # when the signal first came close to it: with left_s, how long it stayed
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
 
 
@@ -188,7 +187,7 @@ class RepCounter:
             # A person changes sides by leaving the position (rolling over), which resets the votes:
             # within one stay every frame votes, so MediaPipe's left/right swaps are outvoted.
             self._start_votes[m.side] += 1
-        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok, arrived_s=m.t_s)
+        here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok)
         # A required part (the side bend) comes at the end of the range, within this rep: after the
         # rest it started from, not in the return of the previous one.
         if self.required and abs(p) >= self.c.min_range and self.rest is not None:
@@ -201,8 +200,6 @@ class RepCounter:
         if p < self.lo.p:
             self.lo = here
         if p > self.hi.p:
-            # Still the same stay if the previous high was close (a held peak creeping up with jitter).
-            here.arrived_s = self.hi.arrived_s if p - self.hi.p <= turn / 3 else m.t_s
             self.hi = here
         # The onset of a movement away from an extreme: the last moment close to it.
         if p - self.lo.p <= turn / 3:
@@ -248,28 +245,19 @@ class RepCounter:
         # low 8 s before it). Its age counts from when the body left it, not from its lowest frame:
         # a still wait of over 10 s before the first rep is still its rest (real_dev bird_dog_polybag
         # after 10 s of another clip: a wobble at the top of its first rep became the rest, and the
-        # rep a partial).
-        stale = self.rest is not None and (self._away_s(lo) > self.c.max_rep_s
-                                           or lo.posture_ok and not self.rest.posture_ok)
+        # rep a partial). A low a full rep above the rest is the body still up, a wobble while it holds
+        # the peak, not a new rest however long ago it left the old one (real_dev bird dogs held 8 s at
+        # the top lost a rep each to such a wobble; bird_dog_pwarenfo, settled 0.35 higher for 12 s
+        # before its first rep, still moves its rest there).
+        stale = self.rest is not None and (
+            lo.t_s - (self.rest.left_s or self.rest.t_s) > self.c.max_rep_s and lo.p - self.rest.p < self.need(lo.side)
+            or lo.posture_ok and not self.rest.posture_ok)
         if self.rest is None or lo.p < self.rest.p or stale:
             # A cycle's rep began where the body left the previous extreme (or where tracking began).
             lo.onset_s = (self.turn_hi.left_s or self.turn_hi.t_s) if self.turn_hi else self._first_s
             self.rest = lo
         self.turn_lo = lo
         return []
-
-    def _away_s(self, lo: _Extreme) -> float:
-        """How long the body has been away from the rest, not counting a hold at a rep's peak since:
-        held there it has not settled elsewhere (real_dev bird dogs held 6 s at the top lost their rep
-        to a wobble at its end, once the rest was older than max_rep_s). A stay at a level under a full
-        rep above the rest is settling elsewhere (real_dev bird_dog_pwarenfo on all fours 0.35 higher
-        for 12 s, talking, before its first rep: that rep starts there, not at the rest before)."""
-        away = lo.t_s - (self.rest.left_s or self.rest.t_s)
-        top = self.top
-        if (top is not None and top.t_s > self.rest.t_s and top.left_s is not None
-                and self._size(self.rest, top) >= self.need(top.side)):
-            away -= top.left_s - top.arrived_s
-        return away
 
     def _returned(self, p: float, t_s: float, share: float | None = None) -> list[Event]:
         """Out-and-back: the rep is over once the body came back most of the way from the peak
