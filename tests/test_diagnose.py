@@ -31,3 +31,14 @@ def test_movements_without_a_required_part_name_the_part():
 def test_a_view_the_exercise_does_not_support_says_turn_side_on():
     said = notes(summary(range={"views_s": {"end": 25.0, "side": 5.0}}), ("side", "oblique"), 0.9)
     assert len(said) == 1 and "turn side-on" in said[0] and "83%" in said[0]
+
+
+def test_a_part_out_of_sight_for_long_is_named():
+    pauses = [{"start_s": 4.0, "end_s": 9.0, "cause": "tracking", "reason": "cannot see elbow"},
+              {"start_s": 12.0, "end_s": None, "cause": "tracking", "reason": "cannot see elbow"},
+              {"start_s": 1.0, "end_s": 2.0, "cause": "user", "reason": "pause key"}]
+    said = notes(summary(kind="hold", holds=[{}], duration_s=20.0, pauses=pauses), ("side",), 0.9)
+    assert said == ["The camera could not see your elbow for 13 of 20 s (counting reads it): keep it in view, "
+                    "or turn the camera toward it."]
+    brief = [{"start_s": 4.0, "end_s": 5.0, "cause": "tracking", "reason": "cannot see elbow"}]
+    assert notes(summary(kind="hold", holds=[{}], duration_s=20.0, pauses=brief), ("side",), 0.9) == []

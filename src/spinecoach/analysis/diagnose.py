@@ -3,6 +3,9 @@ and their physiotherapist (printed after the result, and kept in the JSON as `no
 
 from __future__ import annotations
 
+# A part unseen for this share of the session gets a note (a product choice: a fifth of the time is
+# enough to lose reps or a hold's end; briefer losses are bridged).
+HIDDEN_SHARE = 0.2
 VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the head or feet end (or the front)"}
 
 
@@ -23,6 +26,12 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
     found = summary.get("frames_with_pose_fraction")
     if found is not None and summary["frames"] and found < 0.8:
         out.append(f"A person was found in only {found:.0%} of the frames: the whole body should be in view.")
+    hidden = _hidden_s(summary)
+    if hidden:  # a part the signal reads went unseen with the rest of the body in view
+        part, secs = max(hidden.items(), key=lambda kv: kv[1])
+        if secs >= HIDDEN_SHARE * summary["duration_s"]:
+            out.append(f"The camera could not see your {part} for {secs:.0f} of {summary['duration_s']:.0f} s "
+                       f"(counting reads it): keep it in view, or turn the camera toward it.")
     if in_position_share is not None and in_position_share < 0.5:
         out.append(f"You were in the exercise's position for {in_position_share:.0%} of the time with a pose "
                    f"(counting needs it at the start and end of every rep).")
@@ -43,4 +52,18 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
                    f"did not see your hips lift to move it (side-on shows it best).")
     if summary["kind"] == "hold" and not summary["holds"]:
         out.append("No hold was found: the held position was not reached, or not kept for 2 seconds.")
+    return out
+
+
+def _hidden_s(summary: dict) -> dict[str, float]:
+    """Seconds of tracking pauses per body part that was out of sight ("cannot see elbow")."""
+    out: dict[str, float] = {}
+    end = summary.get("duration_s")
+    for p in summary.get("pauses") or []:
+        reason = p.get("reason") or ""
+        if p.get("cause") == "tracking" and reason.startswith("cannot see ") and end:
+            part = reason.removeprefix("cannot see ")
+            if part != "the body":
+                stop = p["end_s"] if p["end_s"] is not None else end
+                out[part] = out.get(part, 0.0) + max(stop - p["start_s"], 0.0)
     return out

@@ -365,7 +365,13 @@ def score(truth: dict, summary: dict) -> dict:
     row["hold_start_err_s"] = max((abs(t["start_s"] - f["start_s"]) for t, f in pairs), default=None)
     row["hold_end_err_s"] = max((abs(t["end_s"] - f["end_s"]) for t, f in pairs), default=None)
     row["holds_exact"] = row["holds"] == row["true_holds"]
+    # What the result told the person about the camera (a count off with "turn side-on" is honest; one
+    # off without a word is not).
+    row["told"] = [k for k, words in TOLD.items() if any(words in n for n in summary.get("notes", []))]
     return row
+
+
+TOLD = {"view": "The camera saw you", "pose": "A person was found in only", "part hidden": "The camera could not see your"}
 
 
 def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tuple[list[dict], list[dict]]:
@@ -437,6 +443,16 @@ def table(own: list[dict], cross: list[dict]) -> dict:
     return out
 
 
+def _wrong(r: dict) -> str:
+    """One clip that is not exact, in a line."""
+    out = f"reps {r['true_reps']}/{r['reps']}, holds {r['true_holds']}/{r['holds']}"
+    if r["exact"] and not r.get("matched", True):
+        out += ", count exact but reps not matched"
+    if "segments" in r:
+        out += f", per segment {r['true_segments']}/{r['segments']}"
+    return out + (f" (told: {', '.join(r['told'])})" if r.get("told") else "")
+
+
 def report(own: list[dict], cross: list[dict]) -> str:
     lines = ["| source | exercise | view | clips | exact | matched | off-by-one | norm. count err | rep err s | holds found "
              "| hold err s |", "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -459,11 +475,8 @@ def report(own: list[dict], cross: list[dict]) -> str:
                          "exercise counted something")
     wrong = [r for r in own if not r.get("matched", r["exact"]) or not r["holds_exact"]]
     if wrong:
-        lines += ["", "Clips not exact (true/found reps, holds):"]
-        lines += [f"- {r['source']}/{r['clip']}: reps {r['true_reps']}/{r['reps']}, "
-                  f"holds {r['true_holds']}/{r['holds']}" + ("" if not r["exact"] or r.get("matched", True)
-                                                              else ", count exact but reps not matched")
-                  + (f", per segment {r['true_segments']}/{r['segments']}" if "segments" in r else "") for r in wrong]
+        lines += ["", "Clips not exact (true/found reps, holds; told: what the result said limited it):"]
+        lines += [f"- {r['source']}/{r['clip']}: {_wrong(r)}" for r in wrong]
     false = [c for c in cross if c["reps"] or c["holds"]]
     if false:
         lines += ["", "False counts:"] + [f"- {c['source']}/{c['clip']} as {c['as']}: {c['reps']} reps, "
