@@ -226,27 +226,35 @@ def after(before: LandmarkTrack, track: LandmarkTrack, truth: dict) -> tuple[Lan
 
 
 def held(track: LandmarkTrack, truth: dict, hold_s: float = 8.0) -> tuple[LandmarkTrack, dict] | None:
-    """Every full rep held `hold_s` at its middle (an out-and-back rep's peak; a cow-to-cow cycle's
-    cat): bird dogs are often taught with 7-8 s at the top. The held frames sway through the two
-    frames either side of the middle, so MediaPipe's jitter stays real. None if the clip has no rep."""
+    """Every full rep held `hold_s` at its stillest moment in the middle half of the rep (an
+    out-and-back rep's top; a cow-to-cow cycle's cat): bird dogs are taught with 7-8 s at the top, open
+    books with a pause. The held frames sway through the frames either side of that moment, so
+    MediaPipe's jitter stays real. None if the clip has no rep."""
     full = [r for r in truth["reps"] if not r.get("partial") and not r.get("incomplete")]
     if not full:
         return None
     t_s = track.timestamps_ms / 1000.0
     dt_ms = _frame_ms(track)
     n_held = int(round(hold_s * 1000.0 / dt_ms))
-    middles = sorted((r["start_s"] + r["end_s"]) / 2 for r in full)
+    speed = np.r_[np.inf, np.nansum(np.abs(np.diff(track.world, axis=0)), axis=(1, 2))]  # metres a frame
+    speed[~np.isfinite(speed) | (speed == 0.0)] = np.inf  # no pose: not a moment to hold
+    stops = []
+    for r in full:
+        quarter = (r["end_s"] - r["start_s"]) / 4
+        lo, hi = np.searchsorted(t_s, [r["start_s"] + quarter, r["end_s"] - quarter])
+        if hi > lo:
+            stops.append(int(lo + np.argmin(speed[lo:hi])))
     order, j = [], 0
-    for mid in middles:
-        k = int(np.searchsorted(t_s, mid))
-        sway = [*range(max(k - 2, 0), min(k + 3, len(track))), *range(min(k + 2, len(track) - 1), max(k - 3, -1), -1)]
+    for k in sorted(stops):
+        sway = [max(k - 1, 0), k, min(k + 1, len(track) - 1), k]
         order += [*range(j, k), *(sway[i % len(sway)] for i in range(n_held))]
         j = k
     order = np.array(order + list(range(j, len(track))))
+    at = sorted(float(t_s[k]) for k in stops)
 
     def shifted(x: dict) -> dict:
-        return {**x, "start_s": x["start_s"] + hold_s * sum(m < x["start_s"] for m in middles),
-                "end_s": x["end_s"] + hold_s * sum(m < x["end_s"] for m in middles)}
+        return {**x, "start_s": x["start_s"] + hold_s * sum(m < x["start_s"] for m in at),
+                "end_s": x["end_s"] + hold_s * sum(m < x["end_s"] for m in at)}
 
     return (LandmarkTrack(np.arange(len(order)) * dt_ms + float(track.timestamps_ms[0]), track.image[order],
                           track.world[order], {**track.meta, "held_s": hold_s}),
