@@ -74,3 +74,17 @@ def test_rising_out_of_a_childs_pose_is_no_cat_cow():
     # reps had to take 0.8 s).
     track = LandmarkTrack.load(TUNE / "t_childs_pose_az315_in_hold_end.track.npz")
     assert app.analyze_track(track, spec.get("cat_cow")).summary()["rep_count"] == 0
+
+
+def test_a_pause_at_the_top_of_an_open_book_keeps_the_view_it_is_read_from():
+    import json
+
+    from spinecoach.dev.accuracy import held
+
+    # 45 degrees off the head end, each rep paused 2 s at the top: there the chest faces up and reads
+    # as another view; the view comes from the frames in position, so the signal does not switch.
+    name = "t_open_book_az135_mixed"
+    track, truth = held(LandmarkTrack.load(TUNE / f"{name}.track.npz"),
+                        json.loads((TUNE / f"{name}.json").read_text()), hold_s=2.0)
+    full = [r for r in truth["reps"] if not r.get("partial")]
+    assert app.analyze_track(track, spec.get("open_book")).summary()["rep_count"] == len(full) == 5

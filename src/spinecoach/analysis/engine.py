@@ -62,9 +62,10 @@ class Engine:
         self.last_t_s = None
         # Phases read from some views only: which apply, by the camera's recent view of the body.
         self._by_view = any(ph.views for ph in exercise.phases)
-        self._views: deque = deque()  # (t_s, view degrees) of the last VIEW_S
+        self._views: deque = deque()  # (t_s, view degrees, in position) of the last VIEW_S
         self._applies = np.ones(len(exercise.phases), bool)
         self._view_t_s = -np.inf
+        self._in_position = True  # the last frame's: the view is read from frames in the position
 
     def step(self, pose: PoseFrame) -> Step:
         t_s = pose.timestamp_ms / 1000.0
@@ -78,7 +79,7 @@ class Engine:
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
         view = view_deg(world)  # once a frame: the phases read by view and the session record use it
         if self._by_view:
-            self._view(t_s, view)
+            self._view(t_s, view, self._in_position)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
         values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
@@ -88,6 +89,7 @@ class Engine:
             return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
+        self._in_position = m.posture_ok
         return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
@@ -106,16 +108,21 @@ class Engine:
                 values[side] = tuple(row)
         return values
 
-    def _view(self, t_s: float, deg: float) -> None:
-        """Which phases apply: those whose views include the median view of the last VIEW_S."""
+    def _view(self, t_s: float, deg: float, in_position: bool) -> None:
+        """Which phases apply: those whose views include the median view of the last VIEW_S, read from
+        the frames in the exercise's position where there are any. Out of it the moving part has
+        turned (the open book's chest faces up at the top, where MediaPipe also misplaces the hips)
+        and reads as another view: a pause there switched the signal mid-rep (tune open books held
+        4 s at the top: 2 of 14 lost reps)."""
         views = self._views
-        views.append((t_s, deg))
+        views.append((t_s, deg, in_position))
         while views[0][0] < t_s - VIEW_S:
             views.popleft()
         if t_s - self._view_t_s < VIEW_EVERY_S:
             return
         self._view_t_s = t_s
-        now = view_class(float(np.median([d for _, d in views])))
+        placed = [d for _, d, ok in views if ok]
+        now = view_class(float(np.median(placed or [d for _, d, _ in views])))
         self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
