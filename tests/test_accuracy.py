@@ -133,6 +133,7 @@ def test_the_checked_in_figures_hold_on_the_track_sources():
     names = exercises.available()
     clips = accuracy.track_clips(accuracy.MULTIVIEW / "tune", "tune") + \
         accuracy.track_clips(accuracy.MULTIVIEW / "validate", "validate")
+    clips += accuracy.paused(clips)
     if accuracy.REAL_DEV.is_dir():
         clips += accuracy.real_clips(known=set(names))
     now = accuracy.table(*accuracy.evaluate(clips, names))

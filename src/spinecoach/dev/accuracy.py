@@ -27,7 +27,7 @@ REAL_DEV = ROOT.parent / "shared" / "real_dev"
 
 @dataclass
 class Clip:
-    source: str  # bundled, tune, validate, real, or a variant of real (VARIANTS)
+    source: str  # bundled, tune, validate, real, or a variant (VARIANTS)
     name: str
     truth: dict
     track: LandmarkTrack
@@ -276,9 +276,21 @@ def tilted(track: LandmarkTrack, deg: float) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
-# Real clips changed in ways real users differ: sources named for what changed.
-VARIANTS = ("real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start",
-            "real-jitter", "real-occluded", "real-dropped", "real-held", "real-tilted", "real-after-other")
+def paused(clips: list[Clip], hold_s: float = 2.0) -> list[Clip]:
+    """The rep clips of a synthetic split with every rep paused `hold_s` at its top (the open book's
+    instruction asks for a pause; bird dogs are held): source `<split>-held`."""
+    out = []
+    for c in clips:
+        made = held(c.track, c.truth, hold_s)
+        if made:
+            out.append(Clip(f"{c.source}-held", c.name + "~held", *reversed(made)))
+    return out
+
+
+# Clips changed in ways real users differ: sources named for what changed.
+VARIANTS = ("tune-held", "validate-held", "real-replay", "real-slower", "real-faster", "real-15fps",
+            "real-mirrored", "real-late-start", "real-jitter", "real-occluded", "real-dropped", "real-held",
+            "real-tilted", "real-after-other")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
