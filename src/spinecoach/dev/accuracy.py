@@ -341,18 +341,17 @@ def bundled_clips(directory: Path, model) -> list[Clip]:
 
 
 def _match(found: list[dict], truth: list[dict]) -> list[tuple[dict, dict]]:
-    """Pairs (truth, found) by largest time overlap, each used once."""
-    pairs, used = [], set()
-    for t in truth:
-        best, best_overlap = None, 0.0
-        for i, f in enumerate(found):
-            overlap = min(t["end_s"], f["end_s"]) - max(t["start_s"], f["start_s"])
-            if i not in used and overlap > best_overlap:
-                best, best_overlap = i, overlap
-        if best is not None:
-            used.add(best)
-            pairs.append((t, found[best]))
-    return pairs
+    """Pairs (truth, found) that overlap in time, each used once, the largest overlaps first (in
+    truth order, a cycle counted from another phase than its label could take its neighbour's)."""
+    overlaps = sorted(((min(t["end_s"], f["end_s"]) - max(t["start_s"], f["start_s"]), i, j)
+                       for i, t in enumerate(truth) for j, f in enumerate(found)), reverse=True)
+    pairs, used_t, used_f = [], set(), set()
+    for overlap, i, j in overlaps:
+        if overlap > 0 and i not in used_t and j not in used_f:
+            used_t.add(i)
+            used_f.add(j)
+            pairs.append((i, j))
+    return [(truth[i], found[j]) for i, j in sorted(pairs)]
 
 
 def score(truth: dict, summary: dict) -> dict:
