@@ -314,6 +314,15 @@ def test_a_rep_after_a_partial_one_starts_when_its_own_rise_begins():
     assert len(reps) == 1 and 6.8 < reps[0].rep.start_s < 7.6
 
 
+def test_a_pause_on_the_way_back_does_not_stretch_the_reps_end():
+    # Down to halfway in 1 s, a 3 s pause there, then on down: the rep ends soon after it is counted,
+    # not extrapolated from the pause (2.1 times it: 6 s late).
+    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.0, 1.0), (4.0, 0.4), (7.0, 0.35), (7.5, 0.0), (9.0, 0.0)])
+    c = RepCounter(COUNTING)
+    reps = kinds(run(c, at, 9.0, noise=0.005), "rep")
+    assert len(reps) == 1 and reps[0].rep.end_s < 9.0
+
+
 def test_a_clip_ending_on_the_way_back_counts_the_rep_once_halfway_back():
     at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.5, 1.0), (5.0, 0.0)])  # back at 5 s
     c = RepCounter(COUNTING)

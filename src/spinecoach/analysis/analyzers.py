@@ -279,7 +279,15 @@ class RepCounter:
             self._side_rest = {}  # the next rep's sides rest anew
         # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
         # where it was: the next rep still starts from there, not from wherever the wobble ended.
-        end_s = t_s + self._rest_lead * (t_s - self._half_s) if self._half_s is not None else t_s
+        end_s = t_s
+        if self._half_s is not None:
+            # A smooth return takes about a third of its way down to halfway to go on to return_share; a
+            # return that lingered longer than the whole way down (a pause on the way back) does not
+            # stretch the rest of it (tune open book paused 2 s: a rep ended 6 s after it was counted).
+            lingered = t_s - self._half_s
+            if hi.left_s is not None and hi.left_s < self._half_s:
+                lingered = min(lingered, self._half_s - hi.left_s)
+            end_s = t_s + self._rest_lead * lingered
         self._half_s = None  # this return's: the next one times its own (a rep whose return came in one
         # frame, a far-side limb lost from view, took the last one's and ended 10 s late: real_dev
         # bird_dog_pwarenfo replayed)
