@@ -112,8 +112,8 @@ class Engine:
         """Which phases apply: those whose views include the median view of the last VIEW_S, read from
         the frames in the exercise's position where there are any. Out of it the moving part has
         turned (the open book's chest faces up at the top, where MediaPipe also misplaces the hips)
-        and reads as another view: a pause there switched the signal mid-rep (tune open books held
-        4 s at the top: 2 of 14 lost reps)."""
+        and reads as another view: a pause there switched the signal mid-rep (tune open books paused
+        2 s at the top: 2 of 14 lost reps)."""
         views = self._views
         views.append((t_s, deg, in_position))
         while views[0][0] < t_s - VIEW_S:
