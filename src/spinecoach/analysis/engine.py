@@ -122,7 +122,10 @@ class Engine:
             return
         self._view_t_s = t_s
         placed = [d for _, d, ok in views if ok]
-        if len(placed) < len(views) / 10:  # hardly ever in position: no rest to read the view from
+        if len(placed) < len(views) / 10:
+            # Hardly ever in the position: no rest to read the view from (tune: a child's pose reach,
+            # 6% in position, read from those frames as an open book counted a rep; a quarter instead
+            # of a tenth lost reps of open books paused 2 s at the top, mostly out of position there).
             placed = [d for _, d, _ in views]
         now = view_class(float(np.median(placed)))
         self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
