@@ -306,8 +306,8 @@ def test_a_real_rep_after_a_long_stay_higher_up_starts_there():
 
 
 def test_a_rep_after_a_partial_one_starts_when_its_own_rise_begins():
-    # A partial movement, back to a little above the rest (0.08), still there 3 s, then a full rep.
-    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 0.3), (4.0, 0.08), (7.0, 0.08), (9.0, 1.0), (10.0, 1.0),
+    # A partial movement, back to a little above the rest (0.04), still there 3 s, then a full rep.
+    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 0.3), (4.0, 0.04), (7.0, 0.04), (9.0, 1.0), (10.0, 1.0),
                 (12.0, 0.0), (14.0, 0.0)])
     c = RepCounter(COUNTING)
     reps = kinds(run(c, at, 14.0, noise=0.005), "rep")

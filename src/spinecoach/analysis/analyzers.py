@@ -129,6 +129,7 @@ class RepCounter:
         self.trend = 0  # +1 rising toward a peak, -1 falling, 0 not known yet
         self.turn_lo = self.turn_hi = None  # the last confirmed low and high
         self.rest = None  # the lowest low since the last rep (a dip mid-rep is not a new start)
+        self._small_back_s = None  # when a movement too small for a rep last came back (_onset)
         self.top = None  # out-and-back: the highest peak since the last rep (a wobble on the way back is not it)
         self.start_lo = None  # where the current rise began (out-and-back)
         # Sides read from the peak (bird dog): where each side rested before this rep's peak. Seen from
@@ -277,6 +278,8 @@ class RepCounter:
         if self._size(lo, hi) >= self.need(self.active_side):
             self.rest = None
             self._side_rest = {}  # the next rep's sides rest anew
+        else:
+            self._small_back_s = t_s  # the next rep begins after it (_onset)
         # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
         # where it was: the next rep still starts from there, not from wherever the wobble ended.
         end_s = t_s
@@ -350,25 +353,23 @@ class RepCounter:
         return [Event("rep", end_s, rep=rep)]
 
     def _onset(self, a: _Extreme, b: _Extreme) -> float:
-        """Out-and-back: when the rise to peak b began from rest a. Where the body left the rest,
-        unless it moved (a turn above the rest) and came back since: a movement too small for a rep,
-        after which the body may settle a little above the rest. The rep then begins at the end of the
-        still stretch after that movement (within `turn / 3` of its lowest point): bundled
-        open_book_left_front reported a rep after a partial one from 3.3 s before it began."""
+        """Out-and-back: when the rise to peak b began from rest a: where the body left the rest, or,
+        if a movement too small for a rep came back since, the end of the stretch after it (its last
+        moment within `turn / 3` of its lowest point before the rise was a tenth of the way up).
+        Bundled open_book_left_front reported a rep after a partial one from 3.3 s before it began.
+        Only a movement the counter saw come back counts (a dip of two frames on the way up is
+        MediaPipe's: bundled open_book_right_oblique)."""
         start = a.left_s or a.t_s
-        turn = self.c.turn * self._nominal
-        near = a.p + 0.1 * (b.p - a.p)  # the rise a tenth of the way up: what came before it came first
-        before = [(t, p) for t, p in self._recent if start <= t < b.t_s]
-        last_near = max((i for i, (_, p) in enumerate(before) if p <= near), default=None)
-        if last_near is None:
+        if self._small_back_s is None or self._small_back_s <= start:
             return start
-        before = before[:last_near + 1]
-        moved = max((i for i, (_, p) in enumerate(before) if p > max(near, a.p + turn)), default=None)
-        if moved is None:
+        near = a.p + 0.1 * (b.p - a.p)
+        after = [(t, p) for t, p in self._recent if self._small_back_s <= t < b.t_s]
+        last = max((i for i, (_, p) in enumerate(after) if p <= near), default=None)
+        if last is None:
             return start
-        after = before[moved + 1:]
+        after = after[:last + 1]
         low = min(p for _, p in after)
-        return max(t for t, p in after if p <= low + turn / 3)
+        return max(t for t, p in after if p <= low + self.c.turn * self._nominal / 3)
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the video or session: a movement that reached its extreme in the last moment
