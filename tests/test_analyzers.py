@@ -306,7 +306,8 @@ def test_a_real_rep_after_a_long_stay_higher_up_starts_there():
 
 
 def test_a_rep_after_a_partial_one_starts_when_its_own_rise_begins():
-    # A partial movement, back to a little above the rest (0.04), still there 3 s, then a full rep.
+    # A partial movement, back to a little above the rest (0.04: far enough, return_share of its rise,
+    # for the counter to see it come back), still there 3 s, then a full rep.
     at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 0.3), (4.0, 0.04), (7.0, 0.04), (9.0, 1.0), (10.0, 1.0),
                 (12.0, 0.0), (14.0, 0.0)])
     c = RepCounter(COUNTING)

@@ -31,6 +31,11 @@ from spinecoach.exercises.spec import Counting
 HOLD_NOTES = ((30.0, "Longer adds no flexibility"), (60.0, "Now it costs muscle performance"))
 
 
+# The reason of a measurement whose landmarks MediaPipe does not see, before the part's name (the
+# result's notes total the time per part).
+CANNOT_SEE = "cannot see "
+
+
 @dataclass(frozen=True)
 class Measurement:
     t_s: float
@@ -279,9 +284,9 @@ class RepCounter:
             self.rest = None
             self._side_rest = {}  # the next rep's sides rest anew
         else:
-            self._small_back_s = t_s  # the next rep begins after it (_onset)
-        # else a movement too small for a rep (a wobble on the way out, a partial) leaves the rest
-        # where it was: the next rep still starts from there, not from wherever the wobble ended.
+            # A movement too small for a rep (a wobble on the way out, a partial) leaves the rest where
+            # it was: the next rep is still measured from there, but begins after it (_onset).
+            self._small_back_s = t_s
         end_s = t_s
         if self._half_s is not None:
             # A smooth return takes about a third of its way down to halfway to go on to return_share; a

@@ -3,6 +3,8 @@ and their physiotherapist (printed after the result, and kept in the JSON as `no
 
 from __future__ import annotations
 
+from spinecoach.analysis.analyzers import CANNOT_SEE
+
 # A part unseen for this share of the session gets a note (a product choice: a fifth of the time is
 # enough to lose reps or a hold's end; briefer losses are bridged).
 HIDDEN_SHARE = 0.2
@@ -61,8 +63,8 @@ def _hidden_s(summary: dict) -> dict[str, float]:
     end = summary.get("duration_s")
     for p in summary.get("pauses") or []:
         reason = p.get("reason") or ""
-        if p.get("cause") == "tracking" and reason.startswith("cannot see ") and end:
-            part = reason.removeprefix("cannot see ")
+        if p.get("cause") == "tracking" and reason.startswith(CANNOT_SEE) and end:
+            part = reason.removeprefix(CANNOT_SEE)
             if part != "the body":
                 stop = p["end_s"] if p["end_s"] is not None else end
                 out[part] = out.get(part, 0.0) + max(stop - p["start_s"], 0.0)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from spinecoach.analysis.analyzers import HoldTimer, Measurement, RepCounter
+from spinecoach.analysis.analyzers import CANNOT_SEE, HoldTimer, Measurement, RepCounter
 from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable, view_class, view_deg
 from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
@@ -85,7 +85,7 @@ class Engine:
         if not values:
             first = next(iter(self._phase_names.values()))[int(np.argmax(self._applies))]
             missing = bad or unreliable(pose.image, first, self.ex.min_visibility) or ["the body"]
-            m = Measurement(t_s, None, reason=f"cannot see {missing[0].replace('mid_', '').replace('_', ' ')}")
+            m = Measurement(t_s, None, reason=CANNOT_SEE + missing[0].replace('mid_', '').replace('_', ' '))
             return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)

@@ -354,6 +354,10 @@ def _match(found: list[dict], truth: list[dict]) -> list[tuple[dict, dict]]:
     return [(truth[i], found[j]) for i, j in sorted(pairs)]
 
 
+# What a result's notes say limited it, by the words they begin with (analysis/diagnose.py).
+TOLD = {"view": "The camera saw you", "pose": "A person was found in only", "part hidden": "The camera could not see your"}
+
+
 def score(truth: dict, summary: dict) -> dict:
     """One clip analysed as its own exercise, against its ground truth."""
     full = [r for r in truth["reps"] if not r.get("partial") and not r.get("incomplete")]
@@ -388,9 +392,6 @@ def score(truth: dict, summary: dict) -> dict:
     # off without a word is not).
     row["told"] = [k for k, words in TOLD.items() if any(words in n for n in summary.get("notes", []))]
     return row
-
-
-TOLD = {"view": "The camera saw you", "pose": "A person was found in only", "part hidden": "The camera could not see your"}
 
 
 def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tuple[list[dict], list[dict]]:
