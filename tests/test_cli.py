@@ -261,8 +261,9 @@ def test_a_crashed_pose_worker_ends_the_live_run_at_once(capsys, fake_pose, tmp_
     out_json = tmp_path / "s.json"
     for paced in ([], ["--unpaced"]):  # real time (the window would freeze) and every frame (5 s waits)
         t0 = time.monotonic()
+        # --no-voice: without espeak-ng a "Voice off" line would stand before the error (not the point here)
         code, out, err = run(capsys, "live", "--exercise", "cobra", "--source", str(CLIP), "--no-window",
-                             "--json", str(out_json), *paced)
+                             "--no-voice", "--json", str(out_json), *paced)
         assert code == 1 and time.monotonic() - t0 < 5
         assert one_error_line(err) == ("Error: the pose model failed on frame 12 (RuntimeError: landmarker "
                                        "exploded); run with --traceback for the details")
