@@ -131,9 +131,7 @@ def test_scoring_counts_per_side_and_hold_errors():
 def test_the_checked_in_figures_hold_on_the_track_sources():
     figures = json.loads(FIGURES.read_text())
     names = exercises.available()
-    clips = accuracy.track_clips(accuracy.MULTIVIEW / "tune", "tune") + \
-        accuracy.track_clips(accuracy.MULTIVIEW / "validate", "validate")
-    clips += accuracy.paused(clips)
+    clips = accuracy.split_clips("tune") + accuracy.split_clips("validate")
     if accuracy.REAL_DEV.is_dir():
         clips += accuracy.real_clips(known=set(names))
     now = accuracy.table(*accuracy.evaluate(clips, names))
@@ -172,3 +170,21 @@ def test_a_tilted_camera_turns_image_and_world_points_and_back():
     assert turned.world[0, 11] == pytest.approx((0.0, 1.0, 0.0), abs=1e-6)
     back = accuracy.tilted(turned, -90.0)
     assert np.allclose(back.image, track.image, atol=1e-6) and np.allclose(back.world, track.world, atol=1e-6)
+
+
+@pytest.mark.skipif(not accuracy.REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_smaller_range_shrinks_the_movement_not_the_rest_and_a_real_cat_cow_still_counts():
+    from spinecoach.app import usecases as app
+
+    name = "cat_cow_wanshape"
+    track = LandmarkTrack.load(accuracy.REAL_DEV / f"{name}.track.npz")
+    track.image[5], track.world[5] = np.nan, np.nan  # a frame with nobody found stays so
+    less = accuracy.smaller(track, 0.7)
+    assert np.isnan(less.world[5]).all() and np.array_equal(less.timestamps_ms, track.timestamps_ms)
+    spec = exercises.get("cat_cow")
+    value = [np.array([spec.signal.compute(w) for w in t.world[t.found]]) for t in (track, less)]
+    spread = [np.percentile(v, 95) - np.percentile(v, 5) for v in value]
+    assert 0.5 < spread[1] / spread[0] < 0.85  # angles from drawn-in landmarks: about the share
+    truth = json.loads((accuracy.REAL_DEV / f"{name}.json").read_text())
+    full = sum(not r["partial"] for r in truth["reps"])
+    assert app.analyze_track(less, spec).summary()["rep_count"] == full == 2

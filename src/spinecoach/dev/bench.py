@@ -113,8 +113,7 @@ def accuracy(sources: list[str], model_arg: str | None, out: Path | None = None,
         clips += acc.bundled_clips(bundled_dir, models.resolve(model_arg))
     for split in ("tune", "validate"):
         if split in sources:
-            made = acc.track_clips(acc.MULTIVIEW / split, split)
-            clips += made + acc.paused(made)
+            clips += acc.split_clips(split)
     if "real" in sources:
         clips += acc.real_clips(real_dir or acc.REAL_DEV, known=set(names))
     with tqdm(total=len(clips), unit="clip", file=sys.stderr, leave=False) as bar:
