@@ -2,6 +2,7 @@
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES
@@ -181,3 +182,25 @@ def test_a_range_read_one_way_per_view_is_in_the_units_of_the_way_read_most():
     angle = range_info(exercises.get("open_book"), {"side": 2.0, "oblique": 20.0})
     assert (side["nominal_deg"], side["counted_from_deg"]) == (22.0, 11.0) and "hip line" in side["measures"]
     assert (angle["nominal_deg"], angle["counted_from_deg"]) == (50.0, 25.0) and "tilt" in angle["measures"]
+
+
+@pytest.mark.skipif(not (Path(__file__).resolve().parents[2] / "shared" / "real_dev").is_dir(),
+                    reason="needs ../shared/real_dev")
+def test_a_rep_whose_measured_part_was_not_seen_has_no_range_and_the_record_stays_json(tmp_path, capsys):
+    """Real bird_dog_polybag: at rest the count reads the far arm, which MediaPipe does not see, so the
+    reps' range is unknown: null in the record (not NaN, which JSON does not have), "not seen" on screen,
+    and left out of medians, the report and the history."""
+    from spinecoach.cli import main
+    from spinecoach.dev.accuracy import REAL_DEV
+    from spinecoach.session.history import csv_row
+
+    out = tmp_path / "s.json"
+    assert main(["analyze", str(REAL_DEV / "bird_dog_polybag.track.npz"), "--exercise", "bird_dog",
+                 "--json", str(out)]) == 0
+    assert "range not seen" in capsys.readouterr().out
+    s = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in the record"))
+    assert s["rep_count"] == 2 and None in [r["rom_deg"] for r in s["reps"]]
+    validator().validate(s)
+    seen = [r["rom_deg"] for r in s["reps"] if r["rom_deg"] is not None]
+    row = csv_row({**s, "run_id": None, "step": None, "mode": "analyze"})
+    assert row["median_rom_deg"] == (round(sorted(seen)[len(seen) // 2], 1) if seen else None)

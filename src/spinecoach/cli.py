@@ -105,7 +105,8 @@ def report_text(s: dict) -> str:
             lines.append(f"per place: {per} ({len(s['segments'])} place{'s' if len(s['segments']) > 1 else ''})")
         for r in s["reps"]:
             side = f" {r['side']}" if r["side"] else ""
-            lines.append(f"  {r['start_s']:7.2f}-{r['end_s']:7.2f} s{side}  range {r['rom_deg']:.0f} deg")
+            rom = "range not seen" if r["rom_deg"] is None else f"range {r['rom_deg']:.0f} deg"
+            lines.append(f"  {r['start_s']:7.2f}-{r['end_s']:7.2f} s{side}  {rom}")
     else:
         lines.append(f"holds: {len(s['holds'])}")
         for h in s["holds"]:

@@ -10,7 +10,8 @@ class Rep:
     start_s: float
     end_s: float
     side: str | None
-    rom_deg: float  # range of the counting signal: peak minus start position
+    rom_deg: float | None  # range of the counting signal: peak minus start position; None where MediaPipe
+    # did not see the measured part at one of them (a far arm at rest: the count reads the other side)
     peak_progress: float  # 1.0 = the exercise's full range
     partial: bool
     held_s: float = 0.0  # time spent at the end of the range (bird dog: how long the extension was held)

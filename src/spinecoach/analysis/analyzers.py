@@ -342,7 +342,8 @@ class RepCounter:
                 return []
         peak = b
         side = self.active_side
-        rom = abs(b.value - a.value) if None not in (a.value, b.value) else 0.0
+        seen = None not in (a.value, b.value) and np.isfinite([a.value, b.value]).all()
+        rom = abs(b.value - a.value) if seen else None
         full = size >= self.need(side)
         missing = self.required - self._passed
         self._passed = set()

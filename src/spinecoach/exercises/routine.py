@@ -130,7 +130,8 @@ class StepProgress:
         if self.step.reps:
             d["reps"] = len(reps)
             d["reps_by_side"] = {side: sum(r.side == side for r in reps) for side in self.step.sides} or None
-            d["median_rom_deg"] = round(float(np.median([r.rom_deg for r in reps])), 1) if reps else None
+            roms = [r.rom_deg for r in reps if r.rom_deg is not None]
+            d["median_rom_deg"] = round(float(np.median(roms)), 1) if roms else None
         else:
             d["holds_s"] = [round(h.duration_s, 1) for h in self.holds()]
         return d

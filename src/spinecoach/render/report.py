@@ -145,7 +145,7 @@ def weekly(runs: list[Run]) -> list[dict]:
         w["met"] += [d["met"] for d in doses(run)]
         for s in run.sessions:
             w["reps"][s["title"]] += s["rep_count"]
-            w["roms"][s["title"]] += [r["rom_deg"] for r in s["reps"]]
+            w["roms"][s["title"]] += [r["rom_deg"] for r in s["reps"] if r["rom_deg"] is not None]
     out = []
     for monday in sorted(weeks):
         w = weeks[monday]
@@ -193,7 +193,7 @@ def range_plot(items: list[tuple[Run, dict]], n: int) -> str:
     fig, ax = _figure()
     x, rng = 0, items[0][1]["range"]
     for k, (run, s) in enumerate(items):
-        reps = sorted(s["reps"] + s["partial_reps"], key=lambda r: r["start_s"])
+        reps = sorted((r for r in s["reps"] + s["partial_reps"] if r["rom_deg"] is not None), key=lambda r: r["start_s"])
         if k:
             ax.axvline(x + 0.5, color="#adb5bd", lw=0.8, ls=":")
         if reps:

@@ -102,7 +102,7 @@ def csv_row(r: dict) -> dict:
     t = r.get("step_target") or r["target"]
     by_side = r["rep_count_by_side"] or {}
     holds = [h["duration_s"] for h in r["holds"]]
-    roms = sorted(x["rom_deg"] for x in r["reps"])
+    roms = sorted(x["rom_deg"] for x in r["reps"] if x["rom_deg"] is not None)
     return {
         "run_id": r.get("run_id"), "step": r.get("step"), "started_at": r["started_at"], "ended_at": r["ended_at"],
         "mode": r["mode"], "exercise": r["exercise"], "kind": r["kind"], "target_low": t["low"],
