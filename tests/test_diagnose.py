@@ -42,3 +42,10 @@ def test_a_part_out_of_sight_for_long_is_named():
                     "or turn the camera toward it."]
     brief = [{"start_s": 4.0, "end_s": 5.0, "cause": "tracking", "reason": "cannot see elbow"}]
     assert notes(summary(kind="hold", holds=[{}], duration_s=20.0, pauses=brief), ("side",), 0.9) == []
+
+
+def test_little_time_in_position_says_what_counting_needs_for_reps_and_for_holds():
+    reps = notes(summary(), ("side", "oblique"), 0.2)
+    holds = notes(summary(kind="hold", title="Cobra", holds=[]), ("side", "oblique"), 0.2)
+    assert "in the exercise's position for 20% of the time" in reps[0] and "every rep" in reps[0]
+    assert "all through a hold" in holds[0] and "rep" not in holds[0]

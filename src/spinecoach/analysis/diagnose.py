@@ -35,8 +35,9 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
             out.append(f"The camera could not see your {part} for {secs:.0f} of {summary['duration_s']:.0f} s "
                        f"(counting reads it): keep it in view, or turn the camera toward it.")
     if in_position_share is not None and in_position_share < 0.5:
+        needs = "at the start and end of every rep" if summary["kind"] == "reps" else "all through a hold"
         out.append(f"You were in the exercise's position for {in_position_share:.0%} of the time with a pose "
-                   f"(counting needs it at the start and end of every rep).")
+                   f"(counting needs it {needs}).")
     if summary["kind"] == "reps" and summary["partial_reps"]:
         out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
                    f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "
