@@ -291,10 +291,10 @@ def smaller(track: LandmarkTrack, share: float = SMALLER) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
-def split_clips(split: str, directory: Path | None = None) -> list[Clip]:
+def split_clips(split: str) -> list[Clip]:
     """A synthetic split's clips, and its variants: every rep paused 2 s at its top (`<split>-held`),
     and every clip with 0.7 of its range (`<split>-smaller`)."""
-    clips = track_clips(directory or MULTIVIEW / split, split)
+    clips = track_clips(MULTIVIEW / split, split)
     return clips + paused(clips) + [Clip(f"{split}-smaller", c.name + "~smaller", c.truth, smaller(c.track))
                                     for c in clips if c.exercise != "none"]
 
