@@ -212,9 +212,10 @@ class RepCounter:
             self.lo.left_s = m.t_s
         if self.hi.p - p <= turn / 3:
             self.hi.left_s = m.t_s
-        if self.trend <= 0 and m.posture_ok and p - self.lo.p < turn:
-            # In position during the stay at this low (until it is confirmed, a turn above): the lowest
-            # frame itself may be one MediaPipe still places out of it as the body settles.
+        if m.posture_ok and p - self.lo.p < turn:
+            # In position during the stay at this low (while within a turn of it, also after a blip
+            # confirmed it): the lowest frame itself may be one MediaPipe still places out of it as the
+            # body settles.
             self.lo.posture_ok = True
         if self.trend >= 0 and self.hi.p - p >= turn:  # a peak is confirmed
             events += self._peak(self.hi)
