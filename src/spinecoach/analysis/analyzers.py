@@ -80,6 +80,7 @@ class _Extreme:
     position_ok: bool = True
     left_s: float | None = None  # when the signal last left it: a movement's onset, not a still moment before
     onset_s: float | None = None  # a cycle's first phase: when the movement into it began
+    resumed: bool = False  # the first frame tracked after a long gap
 
 
 class RepCounter:
@@ -100,7 +101,8 @@ class RepCounter:
         self.c, self.shape, self.side_at, self.required = counting, shape, side_at, required
         self.from_zero = from_zero
         self._passed: set = set()  # required checks passed since the last rep ended
-        self._first_s = None  # when tracking began
+        self._first_s = None  # when tracking began, or began again after a reset
+        self._after_gap = False  # tracking begins again after a long gap
         self._half_s = None  # when the current return was halfway back
         # A minimum-jerk return covers `return_share` of its way at tau_r of its time, half at 0.5: the
         # rest of the way takes (1 - tau_r) / (tau_r - 0.5) times the half-to-return_share time.
@@ -168,6 +170,7 @@ class RepCounter:
             return events
         if long_gap:
             self._reset()  # we cannot tell what happened in between; do not guess
+            self._after_gap = True
         # Out of the exercise's position for long (getting up, another exercise): whatever comes next
         # starts afresh. Shorter spells do not break a rep (MediaPipe misplaces the hips at the end of
         # an open book's range, held for seconds); the rest points of a rep must be in position (_swing).
@@ -200,10 +203,15 @@ class RepCounter:
             self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
-            self._first_s = m.t_s if self._first_s is None else self._first_s
+            self._first_s = m.t_s  # tracking (re)began: after a reset the rest before is unknown
+            # The first frame after a long gap is no rest (a later frame as low is, _low): the body may
+            # be mid-movement there, as in a recording's first frame, but after a gap the rep in
+            # progress was already dropped (tune t_childs_pose_az090 analysed as cat-cow: the head
+            # rising as the knees came back into view counted as a cat-cow rep).
+            here.resumed, self._after_gap = self._after_gap, False
             return events
         turn = self.c.turn * self._nominal
-        if p < self.lo.p:
+        if p < self.lo.p or self.lo.resumed and p <= self.lo.p:
             self.lo = here
         if p > self.hi.p:
             self.hi = here
@@ -259,7 +267,7 @@ class RepCounter:
         stale = self.rest is not None and (
             lo.t_s - (self.rest.left_s or self.rest.t_s) > self.c.max_rep_s and lo.p - self.rest.p < self.need(lo.side)
             or lo.posture_ok and not self.rest.posture_ok)
-        if self.rest is None or lo.p < self.rest.p or stale:
+        if not lo.resumed and (self.rest is None or lo.p < self.rest.p or stale):  # (resumed: see update)
             # A cycle's rep began where the body left the previous extreme (or where tracking began).
             lo.onset_s = (self.turn_hi.left_s or self.turn_hi.t_s) if self.turn_hi else self._first_s
             self.rest = lo
