@@ -49,3 +49,9 @@ def test_little_time_in_position_says_what_counting_needs_for_reps_and_for_holds
     holds = notes(summary(kind="hold", title="Cobra", holds=[]), ("side", "oblique"), 0.2)
     assert "in the exercise's position for 20% of the time" in reps[0] and "every rep" in reps[0]
     assert "all through a hold" in holds[0] and "rep" not in holds[0]
+
+
+def test_little_time_in_position_names_what_was_most_often_missing():
+    said = notes(summary(), ("side", "oblique"), 0.2, most_missed="Keep both hands on the floor under your shoulders")
+    assert said[0].endswith("Most often missing: keep both hands on the floor under your shoulders.")
+    assert notes(summary(), ("side", "oblique"), 0.9, most_missed="Kneel") == []  # in position: nothing to say

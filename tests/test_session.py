@@ -204,3 +204,15 @@ def test_a_rep_whose_measured_part_was_not_seen_has_no_range_and_the_record_stay
     seen = [r["rom_deg"] for r in s["reps"] if r["rom_deg"] is not None]
     row = csv_row({**s, "run_id": None, "step": None, "mode": "analyze"})
     assert row["median_rom_deg"] == (round(sorted(seen)[len(seen) // 2], 1) if seen else None)
+
+
+def test_the_notes_name_the_condition_of_the_position_most_often_missed():
+    """Real bird_dog_pwarenfo analysed as cat-cow: most of the clip the person kneels upright and talks
+    (not on all fours), which is what the note names."""
+    from spinecoach.dev.accuracy import REAL_DEV
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
+    s = app.analyze_track(track, exercises.get("cat_cow")).summary()
+    assert s["rep_count"] == 0
+    assert any("Most often missing: get on your hands and knees" in n for n in s["notes"])

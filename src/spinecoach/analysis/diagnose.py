@@ -12,9 +12,10 @@ VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the he
 
 
 def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None,
-          required: dict[str, str] | None = None) -> list[str]:
-    """Sentences on what limited the count: the view, the pose, the position, partial movements, and
-    movements without a part a rep requires (`required`: check id -> its cue)."""
+          required: dict[str, str] | None = None, most_missed: str = "") -> list[str]:
+    """Sentences on what limited the count: the view, the pose, the position (`most_missed`: the cue of
+    the condition of the position most often missed), partial movements, and movements without a part
+    a rep requires (`required`: check id -> its cue)."""
     out = []
     seen = summary["range"].get("views_s") or {}
     total = sum(seen.values())
@@ -36,8 +37,9 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
                        f"(counting reads it): keep it in view, or turn the camera toward it.")
     if in_position_share is not None and in_position_share < 0.5:
         needs = "at the start and end of every rep" if summary["kind"] == "reps" else "all through a hold"
+        missed = f" Most often missing: {most_missed[0].lower()}{most_missed[1:]}." if most_missed else ""
         out.append(f"You were in the exercise's position for {in_position_share:.0%} of the time with a pose "
-                   f"(counting needs it {needs}).")
+                   f"(counting needs it {needs}).{missed}")
     if summary["kind"] == "reps" and summary["partial_reps"]:
         out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
                    f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "

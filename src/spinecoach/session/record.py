@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -164,6 +165,7 @@ class Session:
     last_t_s: float | None = None
     _views: dict = field(default_factory=dict)  # view class (signals.view_class) -> seconds seen from it
     _in_position: list = field(default_factory=lambda: [0, 0])  # frames in the exercise's position, with a pose
+    _out_why: Counter = field(default_factory=Counter)  # frames out of it, by the cue of the condition missed
     _hold_checks: dict = field(default_factory=dict)  # check index -> [passed, evaluated] over held frames
     _holding: bool = False
 
@@ -191,6 +193,8 @@ class Session:
         if step.measurement.progress is not None:
             self._in_position[0] += step.measurement.posture_ok
             self._in_position[1] += 1
+            if not step.measurement.posture_ok:
+                self._out_why[step.measurement.reason] += 1
         if self._holding:
             for i, (_, ok) in enumerate(step.measurement.checks):
                 c = self._hold_checks.setdefault(i, [0, 0])
@@ -273,7 +277,8 @@ class Session:
         }
         n_in, n = self._in_position
         summary["notes"] = notes(summary, ex.views, n_in / n if n else None,
-                                 {c.id: c.cue for c in ex.checks if c.required})
+                                 {c.id: c.cue for c in ex.checks if c.required},
+                                 self._out_why.most_common(1)[0][0] if self._out_why else "")
         return summary
 
     def _check_rates(self, reps: list[Rep]) -> list[dict]:
