@@ -55,3 +55,21 @@ def test_little_time_in_position_names_what_was_most_often_missing():
     said = notes(summary(), ("side", "oblique"), 0.2, most_missed="Keep both hands on the floor under your shoulders")
     assert said[0].endswith("Most often missing: keep both hands on the floor under your shoulders.")
     assert notes(summary(), ("side", "oblique"), 0.9, most_missed="Kneel") == []  # in position: nothing to say
+
+
+def test_a_hold_not_found_says_how_near_the_body_came():
+    hold = summary(kind="hold", title="Child's pose", holds=[],
+                   range={"views_s": {"side": 30.0}, "measures": "Child's pose fold: angle at the hips"})
+    near = {"best_deg": 89.4, "kept_deg": 95.0, "kept_s": 2.0, "enter_deg": 60.0, "rise_deg": None,
+            "reached": False, "kept": False}
+    assert notes(hold, ("side",), 0.9, nearest_hold=near) == [
+        "No hold was found: the held position was not reached (angle at the hips: 89 deg at best; a hold starts "
+        "at 60 deg)."]
+    brief = {**near, "best_deg": 55.0, "reached": True, "kept_deg": 85.0, "rise_deg": 14.0}
+    assert notes(hold, ("side",), 0.9, nearest_hold=brief) == [
+        "No hold was found: the held position was reached but not kept for 2 s (angle at the hips: 85 deg at best "
+        "kept for 2 s; a hold starts at 60 deg, or 14 deg beyond where you rested)."]
+    never = {**brief, "kept_deg": None}
+    assert "(never 2 s on end in the position;" in notes(hold, ("side",), 0.9, nearest_hold=never)[0]
+    unknown = "No hold was found: the held position was not reached, or not kept for 2 seconds."
+    assert notes(hold, ("side",), 0.9) == [unknown]

@@ -90,7 +90,9 @@ def test_hold_checks_are_rated_over_the_held_frames():
 def _step(t, checks):
     from types import SimpleNamespace
 
-    return SimpleNamespace(measurement=SimpleNamespace(t_s=t, checks=tuple(checks), progress=1.0, posture_ok=True),
+    from spinecoach.analysis.analyzers import Measurement
+
+    return SimpleNamespace(measurement=Measurement(t, 1.0, 28.0, checks=tuple(checks)),
                            pose=SimpleNamespace(world=None, image=None), view_deg=None)
 
 
@@ -216,3 +218,17 @@ def test_the_notes_name_the_condition_of_the_position_most_often_missed():
     s = app.analyze_track(track, exercises.get("cat_cow")).summary()
     assert s["rep_count"] == 0
     assert any("Most often missing: get on your hands and knees" in n for n in s["notes"])
+
+
+def test_a_hold_not_found_says_how_near_the_body_came():
+    """Real childs_pose_wanshape cut at 2 s, as the person folds into the pose (the hold starts at 2.8 s):
+    the fold passed the held angle, but not for 2 s in the position."""
+    from spinecoach.dev.accuracy import REAL_DEV
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(REAL_DEV / "childs_pose_wanshape.track.npz")
+    cut = LandmarkTrack.from_frames([f for f in track.frames() if f.timestamp_ms < 2000], track.meta)
+    s = app.analyze_track(cut, exercises.get("childs_pose")).summary()
+    assert s["holds"] == []
+    assert s["notes"][-1] == ("No hold was found: the held position was reached but not kept for 2 s (never 2 s on "
+                              "end in the position; a hold starts at 60 deg).")

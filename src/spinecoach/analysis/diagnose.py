@@ -12,10 +12,13 @@ VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the he
 
 
 def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None,
-          required: dict[str, str] | None = None, most_missed: str = "") -> list[str]:
+          required: dict[str, str] | None = None, most_missed: str = "", nearest_hold: dict | None = None) -> list[str]:
     """Sentences on what limited the count: the view, the pose, the position (`most_missed`: the cue of
-    the condition of the position most often missed), partial movements, and movements without a part
-    a rep requires (`required`: check id -> its cue)."""
+    the condition of the position most often missed), partial movements, movements without a part a
+    rep requires (`required`: check id -> its cue), and a hold not found (`nearest_hold`: best_deg and
+    kept_deg, the signal nearest the held position while in the exercise's position, in a frame and
+    kept for kept_s, None if never; enter_deg, where a hold starts; rise_deg, or this far above the
+    rest, None if not; reached and kept, whether they got there)."""
     out = []
     seen = summary["range"].get("views_s") or {}
     total = sum(seen.values())
@@ -56,8 +59,22 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
                    f"{summary['target']['high']:g} a place asks: if you moved the roller in between, the camera "
                    f"did not see your hips lift to move it (side-on shows it best).")
     if summary["kind"] == "hold" and not summary["holds"]:
-        out.append("No hold was found: the held position was not reached, or not kept for 2 seconds.")
+        out.append(_no_hold(summary, nearest_hold))
     return out
+
+
+def _no_hold(summary: dict, near: dict | None) -> str:
+    if near is None or near["kept"]:  # never in the exercise's position with the signal seen, or no telling
+        return "No hold was found: the held position was not reached, or not kept for 2 seconds."
+    what = summary["range"]["measures"].split(": ", 1)[-1]
+    rise = f", or {near['rise_deg']:.0f} deg beyond where you rested" if near["rise_deg"] is not None else ""
+    starts = f"a hold starts at {near['enter_deg']:.0f} deg{rise}"
+    if not near["reached"]:
+        return f"No hold was found: the held position was not reached ({what}: {near['best_deg']:.0f} deg at best; {starts})."
+    s = f"{near['kept_s']:g} s"
+    kept = f"{what}: {near['kept_deg']:.0f} deg at best kept for {s}" if near["kept_deg"] is not None else \
+        f"never {s} on end in the position"
+    return f"No hold was found: the held position was reached but not kept for {s} ({kept}; {starts})."
 
 
 def _hidden_s(summary: dict) -> dict[str, float]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -166,6 +166,13 @@ class Session:
     _views: dict = field(default_factory=dict)  # view class (signals.view_class) -> seconds seen from it
     _in_position: list = field(default_factory=lambda: [0, 0])  # frames in the exercise's position, with a pose
     _out_why: Counter = field(default_factory=Counter)  # frames out of it, by the cue of the condition missed
+    # Holds: how near the body came to the held position while in the exercise's position, as
+    # (progress, degrees): in one frame, and kept for min_hold_s (`_stretch`: a monotonic queue of the
+    # current stay in position, whose front is its lowest progress of the last min_hold_s).
+    _closest: tuple | None = None
+    _kept: tuple | None = None
+    _stretch: deque = field(default_factory=deque)
+    _stretch_s: float | None = None
     _hold_checks: dict = field(default_factory=dict)  # check index -> [passed, evaluated] over held frames
     _holding: bool = False
 
@@ -195,6 +202,8 @@ class Session:
             self._in_position[1] += 1
             if not step.measurement.posture_ok:
                 self._out_why[step.measurement.reason] += 1
+        if self.exercise.kind == "hold":
+            self._near_hold(step.measurement)
         if self._holding:
             for i, (_, ok) in enumerate(step.measurement.checks):
                 c = self._hold_checks.setdefault(i, [0, 0])
@@ -278,8 +287,40 @@ class Session:
         n_in, n = self._in_position
         summary["notes"] = notes(summary, ex.views, n_in / n if n else None,
                                  {c.id: c.cue for c in ex.checks if c.required},
-                                 self._out_why.most_common(1)[0][0] if self._out_why else "")
+                                 self._out_why.most_common(1)[0][0] if self._out_why else "", self._nearest_hold())
         return summary
+
+    def _near_hold(self, m) -> None:
+        if m.progress is None or not m.posture_ok or m.value is None:
+            self._stretch.clear()
+            self._stretch_s = None
+            return
+        here = (m.t_s, m.progress, m.value)
+        if self._closest is None or m.progress > self._closest[0]:
+            self._closest = here[1:]
+        q = self._stretch
+        while q and q[-1][1] >= m.progress:
+            q.pop()
+        q.append(here)
+        self._stretch_s = m.t_s if self._stretch_s is None else self._stretch_s
+        keep_s = self.exercise.counting.min_hold_s
+        while q[0][0] < m.t_s - keep_s:
+            q.popleft()
+        if m.t_s - self._stretch_s >= keep_s and (self._kept is None or q[0][1] > self._kept[0]):
+            self._kept = q[0][1:]
+
+    def _nearest_hold(self) -> dict | None:
+        """Holds: how near the body came to the held position while in the exercise's position, in the
+        signal's degrees (in a frame, and kept for min_hold_s), against where a hold starts (the file's
+        `enter`, or `enter_rise` degrees above where the person rested)."""
+        if self._closest is None:
+            return None
+        c, ph = self.exercise.counting, self.exercise.phases[0]
+        span = ph.peak - ph.start
+        return {"best_deg": self._closest[1], "kept_deg": None if self._kept is None else self._kept[1],
+                "kept_s": c.min_hold_s, "enter_deg": ph.start + c.enter * span,
+                "rise_deg": abs(c.enter_rise * span) if c.enter_rise > 0 else None,
+                "reached": self._closest[0] >= c.enter, "kept": self._kept is not None and self._kept[0] >= c.enter}
 
     def _check_rates(self, reps: list[Rep]) -> list[dict]:
         """Form checks: at the peak of each counted rep, or over the frames of the holds."""
