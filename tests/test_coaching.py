@@ -33,6 +33,11 @@ def test_advice_rules():
     facing[INDEX["left_shoulder"], 0], facing[INDEX["right_shoulder"], 0] = 0.5, 0.75
     assert camera_advice(facing, 120, 1, "side") == "Turn side-on to the camera"
     assert camera_advice(facing, 120, 1, "front") == ""  # facing is right for a front-view exercise
+    # Seen from an end the exercise is not tracked from: turning the camera comes before the feet
+    # hidden behind the body (moving back would not show them), after light and people.
+    turn = "Turn side-on to the camera"
+    assert camera_advice(feet_out, 120, 1, "side", turn) == turn
+    assert camera_advice(feet_out, 20, 1, "side", turn).startswith("Too dark")
 
 
 def test_cues_do_not_flicker():

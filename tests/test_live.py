@@ -41,6 +41,26 @@ def test_a_movement_without_its_required_part_says_what_was_missing():
     assert (first, "Lift the opposite leg as well") in said and coach.session.summary()["rep_count"] == 0
 
 
+@pytest.mark.parametrize("clip,turn", [("t_cat_cow_az090_continuous", True), ("t_cat_cow_az180_partial", False),
+                                       ("t_cat_cow_az045_fast_mid_start", False)])
+def test_the_screen_says_to_turn_while_the_camera_sees_the_body_end_on(clip, turn):
+    """Cat-cow is not tracked from the head end (tune clip, az 90): the screen says so once the view is
+    known, in the position or not, rather than counting nothing in silence; side-on and 45 degrees off
+    the head end it does not."""
+    import numpy as np
+
+    from spinecoach.app.live import Coach
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    coach = Coach(exercises.get("cat_cow"), mirror=False)
+    shown = []
+    for pose in LandmarkTrack.load(MULTIVIEW / "tune" / f"{clip}.track.npz").frames():
+        coach.on_result(pose, np.full((8, 8, 3), 128, np.uint8), 1)
+        shown.append(coach.advice == "Turn side-on to the camera")
+    assert (sum(shown) > 0.9 * len(shown)) if turn else not any(shown)
+
+
 @pytest.mark.parametrize("clip,name", [("cat_cow_side", "cat_cow"), ("bird_dog_side", "bird_dog"),
                                        ("childs_pose_oblique", "childs_pose")])
 def test_live_ends_with_the_counts_of_analyze(clip, name, tracks, tmp_path):

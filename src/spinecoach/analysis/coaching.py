@@ -11,14 +11,18 @@ TOO_DARK = 45  # mean grey level (0-255) under which MediaPipe starts losing peo
 FACING_RATIO = 0.6  # shoulder width / torso length above this = facing the camera, not side-on
 
 
-def camera_advice(image_lm: np.ndarray | None, brightness: float, people: int, view: str) -> str:
-    """One line about the camera set-up, or "" when the view is fine. `image_lm` is (33, 5)."""
+def camera_advice(image_lm: np.ndarray | None, brightness: float, people: int, view: str, turn: str = "") -> str:
+    """One line about the camera set-up, or "" when the view is fine. `image_lm` is (33, 5). `turn`:
+    what to say when the camera's recent view is one the exercise is not tracked from; it comes
+    before parts out of view (from the head end the feet are hidden behind the body, not too far)."""
     if brightness < TOO_DARK:
         return "Too dark: turn on a light or face a window"
     if people > 1:
         return "More than one person in view"
     if image_lm is None:
         return "Step into view of the camera"
+    if turn:
+        return turn
     x, y, vis = image_lm[:, 0], image_lm[:, 1], image_lm[:, 3]
     inside = (x > 0.0) & (x < 1.0) & (y > 0.0) & (y < 1.0)
     feet = [INDEX[n] for n in ("left_ankle", "right_ankle", "left_heel", "right_heel")]

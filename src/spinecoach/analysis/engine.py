@@ -65,6 +65,7 @@ class Engine:
         self._views: deque = deque()  # (t_s, view degrees, in position) of the last VIEW_S
         self._applies = np.ones(len(exercise.phases), bool)
         self._view_t_s = -np.inf
+        self.view_now: float | None = None  # the camera's recent view of the body in degrees (view_deg), once seen
         self._in_position = True  # the last frame's: the view is read from frames in the position
 
     def step(self, pose: PoseFrame) -> Step:
@@ -78,8 +79,7 @@ class Engine:
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
         view = view_deg(world)  # once a frame: the phases read by view and the session record use it
-        if self._by_view:
-            self._view(t_s, view, self._in_position)
+        self._view(t_s, view, self._in_position)
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
         values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
@@ -109,11 +109,11 @@ class Engine:
         return values
 
     def _view(self, t_s: float, deg: float, in_position: bool) -> None:
-        """Which phases apply: those whose views include the median view of the last VIEW_S, read from
-        the frames in the exercise's position where there are any. Out of it the moving part has
-        turned (the open book's chest faces up at the top, where MediaPipe also misplaces the hips)
-        and reads as another view: a pause there switched the signal mid-rep (tune open books paused
-        2 s at the top: 2 of 14 lost reps)."""
+        """The camera's recent view (`view_now`: the median view of the last VIEW_S, read from the
+        frames in the exercise's position where there are any), and which phases apply: those whose
+        views include it. Out of the position the moving part has turned (the open book's chest faces
+        up at the top, where MediaPipe also misplaces the hips) and reads as another view: a pause
+        there switched the signal mid-rep (tune open books paused 2 s at the top: 2 of 14 lost reps)."""
         views = self._views
         views.append((t_s, deg, in_position))
         while views[0][0] < t_s - VIEW_S:
@@ -127,8 +127,10 @@ class Engine:
             # 6% in position, read from those frames as an open book counted a rep; a quarter instead
             # of a tenth lost reps of open books paused 2 s at the top, mostly out of position there).
             placed = [d for _, d, _ in views]
-        now = view_class(float(np.median(placed)))
-        self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
+        self.view_now = float(np.median(placed))
+        if self._by_view:
+            now = view_class(self.view_now)
+            self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress

@@ -20,6 +20,12 @@ from spinecoach.render.overlay import Goal, Overlay
 from spinecoach.session.record import Session
 
 
+# The camera's recent view (engine.view_now, degrees from side-on) past which the screen says to turn:
+# 12 degrees beyond the view classes' bounds (60 and 30), so an oblique does not flicker into advice.
+# As a 10 s median, the tune clips seen 45 degrees off read 20-52, those seen end-on 73-90.
+VIEW_ADVICE_DEG = (72.0, 18.0)
+
+
 @dataclass
 class LiveStats:
     shown: int = 0  # frames drawn
@@ -71,8 +77,9 @@ class Coach:
         m = step.measurement
         in_position = m.progress is not None and m.posture_ok
         view = "any" if "end" in self.ex.views else "side"  # end-on views do not hold this exercise's signals
-        self.advice = "" if in_position and people <= 1 else camera_advice(
-            step.pose.image, brightness, people, view) or ("" if in_position else self._start_hint(step))
+        turn = self._view_advice()
+        self.advice = turn if in_position and people <= 1 else \
+            camera_advice(step.pose.image, brightness, people, view, turn) or ("" if in_position else self._start_hint(step))
         # A movement that did not count for a missing required part (the side bend, the leg) says
         # what was missing first; otherwise the first failing check near the end of the range.
         missing = [self._cues[c] for e in step.events if e.kind == "incomplete_rep"
@@ -82,6 +89,19 @@ class Coach:
             self.cues.offer(t, failing[0] if failing and in_position and self._in_range() else "")
         if shown:
             self._emit([Event("cue", t, text=shown)], None)
+
+    def _view_advice(self) -> str:
+        """Where the camera's recent view is one the exercise is not tracked from (the head or feet
+        end of a body on the floor; side-on to a seated one), say so while it lasts, in position or
+        not: counting from there counts little or nothing."""
+        deg = self.engine.view_now
+        if deg is None:
+            return ""
+        if deg >= VIEW_ADVICE_DEG[0] and "end" not in self.ex.views:
+            return "Turn side-on to the camera"
+        if deg <= VIEW_ADVICE_DEG[1] and "side" not in self.ex.views:
+            return "Face the camera"
+        return ""
 
     def _start_hint(self, step: Step) -> str:
         """The first failing posture condition's cue, or what cannot be seen."""

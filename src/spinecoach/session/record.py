@@ -164,6 +164,7 @@ class Session:
     first_t_s: float | None = None  # media time of the first and last frame seen
     last_t_s: float | None = None
     _views: dict = field(default_factory=dict)  # view class (signals.view_class) -> seconds seen from it
+    _views_placed: dict = field(default_factory=dict)  # the same, in the exercise's position
     _in_position: list = field(default_factory=lambda: [0, 0])  # frames in the exercise's position, with a pose
     _out_why: Counter = field(default_factory=Counter)  # frames out of it, by the cue of the condition missed
     # Holds: how near the body came to the held position while in the exercise's position, as
@@ -197,6 +198,8 @@ class Session:
         if found and step.view_deg is not None:
             view = view_class(step.view_deg)
             self._views[view] = self._views.get(view, 0.0) + dt
+            if step.measurement.posture_ok and step.measurement.progress is not None:
+                self._views_placed[view] = self._views_placed.get(view, 0.0) + dt
         if step.measurement.progress is not None:
             self._in_position[0] += step.measurement.posture_ok
             self._in_position[1] += 1
@@ -268,7 +271,7 @@ class Session:
             "exercise_file": {"name": Path(str(ex.source)).name, "version": file_version(ex.source)},
             "units": {"time": "s, media time from the start of the source", "angle": "deg"},
             "target": target_of(ex),
-            "range": range_info(ex, self._views),
+            "range": range_info(ex, self._seen_views()),
             "duration_s": None if self.first_t_s is None else round(self.last_t_s - self.first_t_s, 3),
             "frames": self.frames,
             "frames_with_pose": self.frames_with_pose,
@@ -289,6 +292,14 @@ class Session:
                                  {c.id: c.cue for c in ex.checks if c.required},
                                  self._out_why.most_common(1)[0][0] if self._out_why else "", self._nearest_hold())
         return summary
+
+    def _seen_views(self) -> dict:
+        """Seconds per view, from the frames in the exercise's position if there were enough of them
+        (as the engine reads the view): getting up, or kneeling upright facing the camera between
+        sets, is not the view the exercise was done from (real_dev bird_dog_pwarenfo, 40 s of talking
+        after its reps, read as seen from the end)."""
+        placed, seen = sum(self._views_placed.values()), sum(self._views.values())
+        return self._views_placed if placed >= seen / 10 and placed > 0 else self._views
 
     def _near_hold(self, m) -> None:
         if m.progress is None or not m.posture_ok or m.value is None:
