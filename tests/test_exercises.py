@@ -120,6 +120,25 @@ def test_a_base_that_is_not_an_exercise_is_refused(tmp_path):
         exercises.load(path)
 
 
+def test_ones_own_file_of_a_shipped_name_can_build_on_the_shipped_one(tmp_path, monkeypatch):
+    """A physiotherapist's floor for a patient who moves less: one's own cat_cow.toml with
+    base = "cat_cow" changes one setting and keeps the rest and the name. Real cat_cow_wanshape with
+    0.3 of its range (a stiff back): the shipped floor counts none of its 2 reps, the patient's file
+    both, and its partial rep stays partial (it is under half of the person's own)."""
+    from spinecoach.app import usecases as app
+    from spinecoach.dev.accuracy import REAL_DEV, smaller
+    from spinecoach.pose.track import LandmarkTrack
+
+    (tmp_path / "cat_cow.toml").write_text('base = "cat_cow"\n\n[counting]\nmin_range = 0.2\n')
+    monkeypatch.setenv(exercises.ENV_USER_DIR, str(tmp_path))
+    mine, shipped = exercises.get("cat_cow"), exercises.load(exercises.EXERCISE_DIR / "cat_cow.toml")
+    assert mine.counting.min_range == 0.2 and mine.name == "cat_cow" and mine.posture == shipped.posture
+    stiff = smaller(LandmarkTrack.load(REAL_DEV / "cat_cow_wanshape.track.npz"), 0.3)
+    assert app.analyze_track(stiff, shipped).summary()["rep_count"] == 0
+    s = app.analyze_track(stiff, mine).summary()
+    assert s["rep_count"] == 2 and len(s["partial_reps"]) == 1
+
+
 def test_exercises_in_one_position_share_its_file(copy):
     cat, bird = exercises.get("cat_cow"), exercises.get("bird_dog")
     shared = [c.cue for c in cat.posture[:2]]

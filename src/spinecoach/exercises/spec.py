@@ -289,11 +289,16 @@ def _positions(r: _Reader) -> tuple[Condition, ...]:
 
 def _merged(data: dict, path: Path, seen: tuple = ()) -> dict:
     """A file with `base = "other"` is that exercise's file with this one's keys on top (tables
-    merged key by key, lists and values replaced): variants share one definition, not copies."""
+    merged key by key, lists and values replaced): variants share one definition, not copies. A file
+    whose base is its own name builds on the next file of that name on the search path: one's own
+    `cat_cow.toml` with `base = "cat_cow"` changes a setting of the shipped one (a physiotherapist's
+    floor for a patient who moves less) and keeps its name, for routines and the history."""
     if "base" not in data:
         return data
     name = data["base"]
-    base_path = _find(name, [Path(path).parent] + search_path()) if isinstance(name, str) else None
+    here = Path(path).resolve()
+    dirs = [d for d in [Path(path).parent] + search_path() if (d / f"{name}.toml").resolve() != here]
+    base_path = _find(name, dirs) if isinstance(name, str) else None
     if base_path is None or name in seen:
         raise ExerciseError(f"{path}: base names {name!r}, which is not an exercise file"
                             + (" (a loop)" if name in seen else ""))
