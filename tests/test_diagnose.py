@@ -73,3 +73,10 @@ def test_a_hold_not_found_says_how_near_the_body_came():
     assert "(never 2 s on end in the position;" in notes(hold, ("side",), 0.9, nearest_hold=never)[0]
     unknown = "No hold was found: the held position was not reached, or not kept for 2 seconds."
     assert notes(hold, ("side",), 0.9) == [unknown]
+
+
+def test_movements_all_under_the_floor_say_a_lower_floor_can_be_set():
+    partial = [{"rom_deg": 3.0}] * 3
+    said = notes(summary(rep_count=0, partial_reps=partial), ("side",), 0.9)
+    assert said[0].startswith("3 movement(s) were smaller than a full rep") and "set a lower floor" in said[0]
+    assert "lower floor" not in notes(summary(rep_count=4, partial_reps=partial), ("side",), 0.9)[0]

@@ -44,9 +44,13 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
         out.append(f"You were in the exercise's position for {in_position_share:.0%} of the time with a pose "
                    f"(counting needs it {needs}).{missed}")
     if summary["kind"] == "reps" and summary["partial_reps"]:
+        # None counted, several alike: perhaps the person's whole range is under the floor (a stiff back).
+        floor = " If that is as far as you can go, your physiotherapist can set a lower floor for you " \
+            "(`[counting] min_range` in your own copy of the exercise file)." \
+            if not summary.get("rep_count") and len(summary["partial_reps"]) >= 2 else ""
         out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
                    f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "
-                   f"other reps) and were not counted.")
+                   f"other reps) and were not counted.{floor}")
     incomplete = summary.get("incomplete_reps") or []
     if summary["kind"] == "reps" and incomplete and required:
         missed = sorted({required[c] for r in incomplete for c, ok in r["checks"].items() if c in required and not ok})
