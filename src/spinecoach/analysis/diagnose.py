@@ -48,9 +48,9 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
         floor = " If that is as far as you can go, your physiotherapist can set a lower floor for you " \
             "(`[counting] min_range` in your own copy of the exercise file)." \
             if not summary.get("rep_count") and len(summary["partial_reps"]) >= 2 else ""
-        out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under "
-                   f"{summary['range'].get('counted_from_deg')} deg of the nominal range, or well under your own "
-                   f"other reps) and were not counted.{floor}")
+        out.append(f"{len(summary['partial_reps'])} movement(s) were smaller than a full rep (under its floor of "
+                   f"{summary['range'].get('counted_from_deg')} deg, or well under your own other reps) and were not "
+                   f"counted.{floor}")
     incomplete = summary.get("incomplete_reps") or []
     if summary["kind"] == "reps" and incomplete and required:
         missed = sorted({required[c] for r in incomplete for c, ok in r["checks"].items() if c in required and not ok})
