@@ -30,6 +30,11 @@ class Step:
 
 VIEW_S = 10.0  # phases read by view follow the median view of the last 10 s, not one frame's estimate
 VIEW_EVERY_S = 0.25  # ... updated four times a second (the median costs more than the rest of a frame)
+# ... from the frames in the exercise's position, unless under this share of them were: no rest to
+# read the view from (tune: a child's pose reach, 6% in position, read from those frames as an open
+# book counted a rep; a quarter instead of a tenth lost reps of open books paused 2 s at the top,
+# mostly out of position there).
+VIEW_PLACED_SHARE = 0.1
 # Once the segment signal rose `rise` (the body moving its prop), the move lasts until it is back
 # under half of that: the body settling onto the prop after a move is no rep (tune
 # t_roller_mobilisation_az135: a slide's end counted as a press with no hysteresis; 0.4-0.6 gave
@@ -64,8 +69,9 @@ class Engine:
         self._by_view = any(ph.views for ph in exercise.phases)
         self._views: deque = deque()  # (t_s, view degrees, in position) of the last VIEW_S
         self._applies = np.ones(len(exercise.phases), bool)
+        self._applies_view: str | None = None  # the view class _applies was set for
         self._view_t_s = -np.inf
-        self.view_now: float | None = None  # the camera's recent view of the body in degrees (view_deg), once seen
+        self._view_deg: float | None = None  # view_now as of _view_t_s
         self._in_position = True  # the last frame's: the view is read from frames in the position
 
     def step(self, pose: PoseFrame) -> Step:
@@ -109,28 +115,32 @@ class Engine:
         return values
 
     def _view(self, t_s: float, deg: float, in_position: bool) -> None:
-        """The camera's recent view (`view_now`: the median view of the last VIEW_S, read from the
-        frames in the exercise's position where there are any), and which phases apply: those whose
-        views include it. Out of the position the moving part has turned (the open book's chest faces
-        up at the top, where MediaPipe also misplaces the hips) and reads as another view: a pause
-        there switched the signal mid-rep (tune open books paused 2 s at the top: 2 of 14 lost reps)."""
+        """Keeps the last VIEW_S of views; phases read by view apply while the recent view is one of
+        theirs. Out of the position the moving part has turned (the open book's chest faces up at the
+        top, where MediaPipe also misplaces the hips) and reads as another view: a pause there switched
+        the signal mid-rep (tune open books paused 2 s at the top: 2 of 14 lost reps)."""
         views = self._views
         views.append((t_s, deg, in_position))
         while views[0][0] < t_s - VIEW_S:
             views.popleft()
-        if t_s - self._view_t_s < VIEW_EVERY_S:
-            return
-        self._view_t_s = t_s
-        placed = [d for _, d, ok in views if ok]
-        if len(placed) < len(views) / 10:
-            # Hardly ever in the position: no rest to read the view from (tune: a child's pose reach,
-            # 6% in position, read from those frames as an open book counted a rep; a quarter instead
-            # of a tenth lost reps of open books paused 2 s at the top, mostly out of position there).
-            placed = [d for _, d, _ in views]
-        self.view_now = float(np.median(placed))
         if self._by_view:
             now = view_class(self.view_now)
-            self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
+            if now != self._applies_view:
+                self._applies_view = now
+                self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
+
+    @property
+    def view_now(self) -> float | None:
+        """The camera's recent view of the body in degrees (signals.view_deg): the median of the last
+        VIEW_S, read from the frames in the exercise's position where there are any. Worked out when
+        asked (phases read by view, the live screen's advice), at most every VIEW_EVERY_S."""
+        if self._views and self.last_t_s - self._view_t_s >= VIEW_EVERY_S:
+            self._view_t_s = self.last_t_s
+            placed = [d for _, d, ok in self._views if ok]
+            if len(placed) < len(self._views) * VIEW_PLACED_SHARE:
+                placed = [d for _, d, _ in self._views]
+            self._view_deg = float(np.median(placed))
+        return self._view_deg
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from spinecoach.analysis.diagnose import VIEW_WORDS, notes
+from spinecoach.analysis.engine import VIEW_PLACED_SHARE
 from spinecoach.analysis.signals import Signal, view_class
 from spinecoach.events import Event, Rep
 from spinecoach.exercises.spec import Condition, Exercise, tomllib
@@ -299,7 +300,7 @@ class Session:
         sets, is not the view the exercise was done from (real_dev bird_dog_pwarenfo, 40 s of talking
         after its reps, read as seen from the end)."""
         placed, seen = sum(self._views_placed.values()), sum(self._views.values())
-        return self._views_placed if placed >= seen / 10 and placed > 0 else self._views
+        return self._views_placed if placed >= seen * VIEW_PLACED_SHARE and placed > 0 else self._views
 
     def _near_hold(self, m) -> None:
         if m.progress is None or not m.posture_ok or m.value is None:
