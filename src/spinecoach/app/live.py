@@ -22,7 +22,11 @@ from spinecoach.session.record import Session
 
 # The camera's recent view (engine.view_now, degrees from side-on) past which the screen says to turn:
 # 12 degrees beyond the view classes' bounds (60 and 30), so an oblique does not flicker into advice.
-# As a 10 s median, the tune clips seen 45 degrees off read 20-52, those seen end-on 73-90.
+# Chosen on the tune clips: as a 10 s median, those seen 45 degrees off read 20-52; on hands and knees
+# or prone seen end-on, 73-90 (5th-95th percentile), a side-lying open book 56-67 (no advice there).
+# On validate (not used to choose it) the advice shows on no frame of any view an exercise is tracked
+# from, on 69-100% of the frames from the head or feet end but for cobra from the feet end (4%: its
+# position reads as failed there, so the position's cue comes first) and open book from the feet end.
 VIEW_ADVICE_DEG = (72.0, 18.0)
 
 
@@ -77,7 +81,7 @@ class Coach:
         m = step.measurement
         in_position = m.progress is not None and m.posture_ok
         view = "any" if "end" in self.ex.views else "side"  # end-on views do not hold this exercise's signals
-        turn = self._view_advice()
+        turn = self._view_advice() if in_position or m.progress is None else ""  # out of position: say how to get in
         self.advice = turn if in_position and people <= 1 else \
             camera_advice(step.pose.image, brightness, people, view, turn) or ("" if in_position else self._start_hint(step))
         # A movement that did not count for a missing required part (the side bend, the leg) says
