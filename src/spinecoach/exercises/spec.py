@@ -295,10 +295,9 @@ def _merged(data: dict, path: Path, seen: tuple = ()) -> dict:
     floor for a patient who moves less) and keeps its name, for routines and the history."""
     if "base" not in data:
         return data
-    name = data["base"]
-    here = Path(path).resolve()
-    dirs = [d for d in [Path(path).parent] + search_path() if (d / f"{name}.toml").resolve() != here]
-    base_path = _find(name, dirs) if isinstance(name, str) else None
+    name, here = data["base"], Path(path).resolve()
+    base_path = _find(name, [d for d in [Path(path).parent] + search_path() if (d / f"{name}.toml").resolve() != here]) \
+        if isinstance(name, str) else None
     if base_path is None or name in seen:
         raise ExerciseError(f"{path}: base names {name!r}, which is not an exercise file"
                             + (" (a loop)" if name in seen else ""))
