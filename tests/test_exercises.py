@@ -194,11 +194,24 @@ def test_lying_on_the_back_with_the_knees_up_is_no_open_book():
 
 
 def test_a_phase_read_from_some_views_names_known_views(copy):
-    path = copy(lambda s: s.replace('name = "flexion"', 'name = "flexion"\nviews = ["side", "top"]'))
-    with pytest.raises(ExerciseError, match=r"cat_cow.toml: phases\[0\]\.views must list some of side, oblique, end"):
+    path = copy(lambda s: s.replace('views = ["side", "oblique"]\n', 'views = ["side", "top"]\n', 1))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: phases\[0\]\.views must list some of side, oblique, end, "
+                                            r"head_end, feet_end"):
         exercises.load(path)
-    path = copy(lambda s: s.replace('name = "flexion"', 'name = "flexion"\nviews = ["side"]'))
-    assert exercises.load(path).phases[0].views == ("side",)
+    # A cycle reads both of its phases from every view it reads one from.
+    path = copy(lambda s: s.replace('views = ["side", "oblique"]\n', 'views = ["side"]\n', 1))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: shape cycle needs exactly two phases .* from each view"):
+        exercises.load(path)
+    path = copy(lambda s: s.replace('views = ["side", "oblique"]\n', 'views = ["side"]\n', 2))
+    assert [ph.views for ph in exercises.load(path).phases] == [("side",), ("side",), ("head_end",), ("head_end",)]
+
+
+def test_a_posture_condition_checked_from_some_views_names_known_views(copy):
+    path = copy(lambda s: s.replace('views = ["side", "oblique", "feet_end"]', 'views = ["side", "above"]'))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: posture\[0\]\.views must list some of"):
+        exercises.load(path)
+    knees = exercises.get("cat_cow").posture[len(exercises.get("cat_cow").position)]
+    assert knees.cue.startswith("Kneel") and knees.views == ("side", "oblique", "feet_end")
 
 
 def test_open_book_reads_its_rotation_side_on_and_the_shoulders_tilt_from_an_angle():

@@ -72,3 +72,17 @@ def test_image_drop_reads_a_shoulder_drop_against_the_trunk_in_the_image_whateve
     assert s.mirrored().compute(world, image) == pytest.approx(-s.compute(world, image))
     either = Signal("image_drop", ("left_shoulder", "right_shoulder"), ("mid_hip", "mid_shoulder"), "max")
     assert either.compute(world, image) == pytest.approx(s.compute(world, image))  # whichever drops
+
+
+def test_an_end_view_is_the_head_or_the_feet_end_only_when_the_trunk_clearly_points_that_way():
+    from spinecoach.analysis.signals import head_toward, view_class, view_in
+
+    world = np.zeros((33, 3))
+    world[[11, 12], 2], world[[23, 24], 2] = -0.25, 0.25  # shoulders nearer the camera than the hips
+    assert head_toward(world) == pytest.approx(1.0)
+    assert head_toward(world[:, [0, 1, 2]] * [1, 1, -1]) == pytest.approx(-1.0)
+    assert view_class(80.0, 0.9) == "head_end" and view_class(80.0, -0.9) == "feet_end"
+    assert view_class(80.0, 0.5) == view_class(80.0) == "end"  # a misread depth: which end is unknown
+    assert view_class(45.0, 0.9) == "oblique" and view_class(10.0, -0.9) == "side"
+    assert view_in("head_end", ("end",)) and view_in("head_end", ("head_end",))
+    assert not view_in("feet_end", ("side", "head_end")) and not view_in("end", ("head_end",))

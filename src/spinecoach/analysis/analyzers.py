@@ -46,6 +46,8 @@ class Measurement:
     reason: str = ""  # why progress is None, or why the posture is not the exercise's
     checks: tuple[tuple[str, bool], ...] = ()  # (check id, passed) of the exercise's form checks
     position_ok: bool = True  # the shared named position alone (on all fours): holds at a rep's peak too
+    view_only: bool = False  # progress is None only because nothing is read from this view: posture_ok and
+    # reason still say whether the body is in the position
 
 
 class _Pause:

@@ -4,11 +4,13 @@ and their physiotherapist (printed after the result, and kept in the JSON as `no
 from __future__ import annotations
 
 from spinecoach.analysis.analyzers import CANNOT_SEE
+from spinecoach.analysis.signals import view_in
 
 # A part unseen for this share of the session gets a note (a product choice: a fifth of the time is
 # enough to lose reps or a hold's end; briefer losses are bridged).
 HIDDEN_SHARE = 0.2
-VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the head or feet end (or the front)"}
+VIEW_WORDS = {"side": "side-on", "oblique": "from an angle", "end": "from the head or feet end (or the front)",
+              "head_end": "from the head end", "feet_end": "from the feet end"}
 
 
 def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None,
@@ -25,7 +27,7 @@ def notes(summary: dict, views: tuple[str, ...], in_position_share: float | None
     if total:
         main = max(seen, key=seen.get)
         share = seen[main] / total
-        if main not in views and share >= 0.5:
+        if not view_in(main, views) and share >= 0.5:
             want = " or ".join(VIEW_WORDS[v] for v in views)
             out.append(f"The camera saw you {VIEW_WORDS[main]} for {share:.0%} of the time; {summary['title'].lower()} "
                        f"is tracked {want}: turn side-on to the camera.")

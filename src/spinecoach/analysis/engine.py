@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from spinecoach.analysis.analyzers import CANNOT_SEE, HoldTimer, Measurement, RepCounter
-from spinecoach.analysis.signals import INDEX, OneEuroFilter, unreliable, view_class, view_deg
+from spinecoach.analysis.signals import INDEX, OneEuroFilter, head_toward, unreliable, view_class, view_deg, view_in
 from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
 from spinecoach.types import PoseFrame
@@ -26,6 +26,7 @@ class Step:
     measurement: Measurement
     events: tuple[Event, ...]
     view_deg: float | None = None  # how far from side-on the camera sees the body (signals.view_deg)
+    toward: float | None = None  # which end faces the camera (signals.head_toward)
 
 
 VIEW_S = 10.0  # phases read by view follow the median view of the last 10 s, not one frame's estimate
@@ -40,6 +41,7 @@ VIEW_PLACED_SHARE = 0.1
 # t_roller_mobilisation_az135: a slide's end counted as a press with no hysteresis; 0.4-0.6 gave
 # the same counts on the bundled and tune roller clips, 0.2 lost a press of the bundled oblique clip).
 SEGMENT_BACK = 0.5
+NOT_FROM_VIEW = "not tracked from this view"  # the reason of a frame seen from a view no phase is read from
 
 
 class Engine:
@@ -65,13 +67,16 @@ class Engine:
                         if exercise.sides == "mirror" else exercise.checks}
         self._last_seen: dict = {}  # (side, phase) -> (t_s, value) when that limb was last seen
         self.last_t_s = None
-        # Phases read from some views only: which apply, by the camera's recent view of the body.
-        self._by_view = any(ph.views for ph in exercise.phases)
-        self._views: deque = deque()  # (t_s, view degrees, in position) of the last VIEW_S
+        # Phases and posture conditions read from some views only: which apply, by the camera's recent
+        # view of the body.
+        self._by_view = any(x.views for x in exercise.phases + exercise.posture)
+        self._views: deque = deque()  # (t_s, view degrees, in position, head_toward) of the last VIEW_S
         self._applies = np.ones(len(exercise.phases), bool)
+        self._checked = np.ones(len(exercise.posture), bool)  # posture conditions checked from this view
         self._applies_view: str | None = None  # the view class _applies was set for
         self._view_t_s = -np.inf
         self._view_deg: float | None = None  # view_now as of _view_t_s
+        self._toward: float | None = None  # ... and its head_toward
         self._in_position = True  # the last frame's: the view is read from frames in the position
 
     def step(self, pose: PoseFrame) -> Step:
@@ -84,19 +89,28 @@ class Engine:
         image = pose.image.copy()
         image[:, :2] = self._image_filter(t_s, pose.image[:, :2])
         smoothed = PoseFrame(pose.timestamp_ms, image, world)
-        view = view_deg(world)  # once a frame: the phases read by view and the session record use it
-        self._view(t_s, view, self._in_position)
+        view, toward = view_deg(world), head_toward(world)  # once a frame: for the phases read by view
+        self._view(t_s, view, self._in_position, toward)  # and the session record
         bad = unreliable(pose.image, self.ex.needs, self.ex.min_visibility)
         values = self._values(t_s, pose.image, world, image) if not bad else {}
         if not values:
+            if not bad and not self._applies.any():
+                # No phase is read from this view (cat-cow from the feet end). Whether the body is in
+                # the position still decides which frames the view is read from: without it a view
+                # read while out of it (kneeling up to talk, seen from the front) would stay.
+                failed = self._failed(world, image)
+                self._in_position = failed is None
+                m = Measurement(t_s, None, posture_ok=failed is None, view_only=True,
+                                reason=NOT_FROM_VIEW if failed is None else self.ex.posture[failed].cue)
+                return Step(smoothed, m, tuple(self.analyzer.update(m)), view, toward)
             first = next(iter(self._phase_names.values()))[int(np.argmax(self._applies))]
             missing = bad or unreliable(pose.image, first, self.ex.min_visibility) or ["the body"]
             m = Measurement(t_s, None, reason=CANNOT_SEE + missing[0].replace('mid_', '').replace('_', ' '))
-            return Step(smoothed, m, tuple(self.analyzer.update(m)), view)
+            return Step(smoothed, m, tuple(self.analyzer.update(m)), view, toward)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
         self._in_position = m.posture_ok
-        return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view)
+        return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view, toward)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
         """Each side's phase values from the limbs MediaPipe sees. A limb lost for a moment keeps its
@@ -114,20 +128,23 @@ class Engine:
                 values[side] = tuple(row)
         return values
 
-    def _view(self, t_s: float, deg: float, in_position: bool) -> None:
+    def _view(self, t_s: float, deg: float, in_position: bool, toward: float) -> None:
         """Keeps the last VIEW_S of views; phases read by view apply while the recent view is one of
         theirs. Out of the position the moving part has turned (the open book's chest faces up at the
         top, where MediaPipe also misplaces the hips) and reads as another view: a pause there switched
         the signal mid-rep (tune open books paused 2 s at the top: 2 of 14 lost reps)."""
         views = self._views
-        views.append((t_s, deg, in_position))
+        views.append((t_s, deg, in_position, toward))
         while views[0][0] < t_s - VIEW_S:
             views.popleft()
         if self._by_view:
-            now = view_class(self.view_now)
+            now = self.view_class_now
             if now != self._applies_view:
                 self._applies_view = now
-                self._applies = np.array([not ph.views or now in ph.views for ph in self.ex.phases])
+                self._applies = np.array([not ph.views or view_in(now, ph.views) for ph in self.ex.phases])
+                # Where it is not known which end the camera sees, every condition is checked.
+                self._checked = np.array([not c.views or now == "end" or view_in(now, c.views)
+                                          for c in self.ex.posture])
 
     @property
     def view_now(self) -> float | None:
@@ -136,11 +153,17 @@ class Engine:
         asked (phases read by view, the live screen's advice), at most every VIEW_EVERY_S."""
         if self._views and self.last_t_s - self._view_t_s >= VIEW_EVERY_S:
             self._view_t_s = self.last_t_s
-            placed = [d for _, d, ok in self._views if ok]
+            placed = [(d, w) for _, d, ok, w in self._views if ok]
             if len(placed) < len(self._views) * VIEW_PLACED_SHARE:
-                placed = [d for _, d, _ in self._views]
-            self._view_deg = float(np.median(placed))
+                placed = [(d, w) for _, d, _, w in self._views]
+            self._view_deg, self._toward = map(float, np.median(placed, axis=0))
         return self._view_deg
+
+    @property
+    def view_class_now(self) -> str | None:
+        """view_now as a class (signals.view_class): side, oblique, head_end, feet_end, or end."""
+        deg = self.view_now
+        return None if deg is None else view_class(deg, self._toward)
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
@@ -185,9 +208,14 @@ class Engine:
             self.analyzer.new_range()  # the prop moves: forget the rep in progress and the old place's rest
         return [Event("segment", self._segment_since, text=seg.cue)]
 
+    def _failed(self, world: np.ndarray, image: np.ndarray) -> int | None:
+        """The first posture condition checked from this view that the body fails, if any. The shared
+        position's conditions come first in `posture`: failing one of those is leaving it."""
+        return next((i for i, c in enumerate(self.ex.posture) if self._checked[i] and not c.holds(world, image)),
+                    None)
+
     def _measurement(self, t_s, world, image, progress, value, side, checks_side) -> Measurement:
-        # The shared position's conditions come first in `posture`: failing one of those is leaving it.
-        failed = next((i for i, c in enumerate(self.ex.posture) if not c.holds(world, image)), None)
+        failed = self._failed(world, image)
         posture = None if failed is None else self.ex.posture[failed]
         position_ok = failed is None or failed >= len(self.ex.position)
         checks = tuple((c.id, c.holds(world, image)) for c in self._checks[checks_side])
@@ -203,8 +231,9 @@ class Engine:
         """The counting signal in nominal units (see analyzers): one phase, several moving together,
         or a cycle from phase 1 (-1) to phase 2 (+1)."""
         p = np.array([(v - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases)])
-        if self.ex.shape == "cycle":
-            return float(np.nan_to_num((p[1] - p[0]) / 2))  # both phases read one signal: seen together
+        if self.ex.shape == "cycle":  # the two phases read from this view, off one signal: seen together
+            first, second = p[self._applies]
+            return float(np.nan_to_num((second - first) / 2))
         p = p[~np.isnan(p)]  # the phases seen in this frame (and read from this view)
         if np.count_nonzero(self._applies) > 1:
             # Below its start a phase is at rest however low it reads (a bird dog's leg seen from its

@@ -14,6 +14,7 @@ import numpy as np
 
 from spinecoach.analysis.coaching import CueLimiter, camera_advice
 from spinecoach.analysis.engine import Engine, Step
+from spinecoach.analysis.signals import view_in
 from spinecoach.events import Event
 from spinecoach.exercises.spec import Exercise
 from spinecoach.render.overlay import Goal, Overlay
@@ -101,7 +102,7 @@ class Coach:
         deg = self.engine.view_now
         if deg is None:
             return ""
-        if deg >= VIEW_ADVICE_DEG[0] and "end" not in self.ex.views:
+        if deg >= VIEW_ADVICE_DEG[0] and not view_in(self.engine.view_class_now, self.ex.views):
             return "Turn side-on to the camera"
         if deg <= VIEW_ADVICE_DEG[1] and "side" not in self.ex.views:
             return "Face the camera"

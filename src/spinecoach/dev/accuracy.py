@@ -283,8 +283,10 @@ def smaller(track: LandmarkTrack, share: float = SMALLER) -> LandmarkTrack:
     """The same movement with `share` of its range: every landmark drawn toward its median place over
     the clip (the rest, or the held pose, where the body spends most of its time). A stiff back (the
     people this is for) moves less than the performer or the person in the clip."""
-    image, world = track.image.copy(), track.world.copy()
     found = track.found
+    if not found.any():  # MediaPipe found nobody (a body seen end-on): nothing to shrink
+        return track
+    image, world = track.image.copy(), track.world.copy()
     for a in (image[..., :3], world):
         mid = np.median(a[found], axis=0)
         a[found] = mid + np.float32(share) * (a[found] - mid)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
-from spinecoach.analysis.signals import SIGNAL_TYPES, Signal, indices
+from spinecoach.analysis.signals import SIGNAL_TYPES, VIEW_CLASSES, Signal, indices, view_in
 from spinecoach.errors import ExerciseError
 
 try:
@@ -50,6 +50,8 @@ class Condition:
     cue: str = ""
     id: str = ""  # stable name of a form check (results are keyed by it, not by the cue sentence)
     required: bool = False  # a check a rep must pass at some moment to count (else it is incomplete)
+    views: tuple[str, ...] = ()  # posture: checked only from these views, where what it reads is seen (empty:
+    # all; an end view whose side is not known checks every condition)
 
     def holds(self, world, image=None) -> bool:
         return self.min <= self.signal.compute(world, image) <= self.max
@@ -120,7 +122,7 @@ class Exercise:
     title: str
     kind: str  # "reps" or "hold"
     shape: str  # reps: "out_and_back" (start -> peak -> start) or "cycle" (phase 1 -> phase 2, e.g. cat -> cow)
-    views: tuple[str, ...]  # camera views the signals hold from: side, oblique, end (head or feet end)
+    views: tuple[str, ...]  # camera views the signals hold from: side, oblique, end (either end), head_end, feet_end
     instruction: str
     needs: tuple[str, ...]
     min_visibility: float
@@ -213,7 +215,8 @@ def _signal(r: _Reader) -> Signal:
 def _condition(r: _Reader, cue_needed: bool = False) -> Condition:
     cue = r.get("cue", str, ...) if cue_needed else r.get("cue", str, "")
     c = Condition(_signal(r.table("signal")), r.get("min", float, -1e9), r.get("max", float, 1e9), cue,
-                  r.get("id", str, "") or _slug(cue), r.get("required", bool, False) if cue_needed else False)
+                  r.get("id", str, "") or _slug(cue), r.get("required", bool, False) if cue_needed else False,
+                  () if cue_needed else _views(r, ()))
     if c.min > c.max:
         r.fail("min", f"({c.min:g}) is above max ({c.max:g})")
     return c
@@ -224,7 +227,16 @@ def _slug(text: str) -> str:
     return "_".join("".join(ch if ch.isalnum() else " " for ch in text.lower()).split())
 
 
-VIEWS = ("side", "oblique", "end")
+# Views an exercise file may name (signals.view_class): "end" is either end, "head_end" and "feet_end"
+# one of them. An exercise is tracked from the views it lists (all by default).
+VIEWS = VIEW_CLASSES
+
+
+def _views(r: _Reader, default) -> tuple[str, ...]:
+    views = tuple(r.get("views", list, default))
+    if not set(views) <= set(VIEWS) or (default != () and not views):
+        r.fail("views", f"must list some of {', '.join(VIEWS)}")
+    return views
 COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "return_share", "min_rep_s",
                           "posture_grace_s", "max_rep_s", "together", "min_in_position"),
                  "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s", "unseen_s")}
@@ -317,17 +329,16 @@ def load(path: Path) -> Exercise:
     phases = []
     for p in r.tables("phases"):
         phase = Phase(p.get("name", str), p.get("start", float), p.get("peak", float),
-                      _signal(p.table("signal")) if "signal" in p.data else None, tuple(p.get("views", list, [])))
+                      _signal(p.table("signal")) if "signal" in p.data else None, _views(p, ()))
         if phase.start == phase.peak:
             p.fail("peak", f"equals start ({phase.start:g}): a phase needs a range")
-        if not set(phase.views) <= set(VIEWS):
-            p.fail("views", f"must list some of {', '.join(VIEWS)}")
         phases.append(phase)
     if not phases:
         r.fail("phases", "must list at least one phase")
     shape = r.choice("shape", ("out_and_back", "cycle"), "out_and_back")
-    if shape == "cycle" and len(phases) != 2:
-        r.fail("shape", "cycle needs exactly two phases (the first, then the second)")
+    if shape == "cycle" and any(sum(not ph.views or view_in(v, ph.views) for ph in phases) not in (0, 2)
+                                for v in VIEWS if v != "end"):
+        r.fail("shape", "cycle needs exactly two phases (the first, then the second) read from each view")
     target = r.get("target", list)
     if len(target) != 2 or not all(isinstance(x, (int, float)) for x in target) or target[0] > target[1]:
         r.fail("target", "must be [low, high]")
@@ -335,9 +346,7 @@ def load(path: Path) -> Exercise:
     for name in needs:
         if not isinstance(name, str) or name not in _known():
             r.fail("needs", f"names an unknown landmark {name!r}")
-    views = tuple(r.get("views", list, list(VIEWS)))
-    if not views or not set(views) <= set(VIEWS):
-        r.fail("views", f"must list some of {', '.join(VIEWS)}")
+    views = _views(r, list(VIEWS))
     ex = Exercise(
         name=r.get("name", str), title=r.get("title", str), kind=kind, shape=shape, views=views,
         instruction=r.get("instruction", str), needs=needs,

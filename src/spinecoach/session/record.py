@@ -16,7 +16,7 @@ from pathlib import Path
 
 from spinecoach.analysis.diagnose import VIEW_WORDS, notes
 from spinecoach.analysis.engine import VIEW_PLACED_SHARE
-from spinecoach.analysis.signals import Signal, view_class
+from spinecoach.analysis.signals import Signal, view_class, view_in
 from spinecoach.events import Event, Rep
 from spinecoach.exercises.spec import Condition, Exercise, tomllib
 
@@ -108,13 +108,13 @@ def range_info(ex: Exercise, views: dict) -> dict:
     if any(ph.views for ph in ex.phases) and views:
         # One movement read one way per view: the ranges are in the units of the way read most.
         main = max(views, key=views.get)
-        i = next((i for i, ph in enumerate(ex.phases) if main in ph.views), 0)
+        i = next((i for i, ph in enumerate(ex.phases) if view_in(main, ph.views)), 0)
         nominal, phase = spans[i], ex.phases[i]
         seen = " or ".join(VIEW_WORDS[v] for v in phase.views or ex.views)
         what = f"{describe_signal(phase.signal or ex.signal)} (as read {seen})"
     measures = getattr(ex, "measures", "") or f"{ex.title} {names}: {what}"
     total = sum(views.values())
-    share = sum(v for k, v in views.items() if k in ex.views) / total if total else None
+    share = sum(v for k, v in views.items() if view_in(k, ex.views)) / total if total else None
     reliable = share is not None and share >= VIEW_RELIABLE_SHARE
     note = "the view was not measured" if share is None else \
         f"seen from a view the exercise supports ({', '.join(ex.views)}) in {share:.0%} of the time"
@@ -196,12 +196,14 @@ class Session:
         dt = min(t - self.last_t_s, 0.5) if self.last_t_s is not None else 0.0  # a long gap is not time seen
         self.first_t_s = t if self.first_t_s is None else self.first_t_s
         self.last_t_s = t
+        # Seen with its position known: measured, or seen from a view nothing is read from.
+        placed = step.measurement.progress is not None or step.measurement.view_only
         if found and step.view_deg is not None:
-            view = view_class(step.view_deg)
+            view = view_class(step.view_deg, step.toward)
             self._views[view] = self._views.get(view, 0.0) + dt
-            if step.measurement.posture_ok and step.measurement.progress is not None:
+            if step.measurement.posture_ok and placed:
                 self._views_placed[view] = self._views_placed.get(view, 0.0) + dt
-        if step.measurement.progress is not None:
+        if placed:
             self._in_position[0] += step.measurement.posture_ok
             self._in_position[1] += 1
             if not step.measurement.posture_ok:
