@@ -184,6 +184,12 @@ def test_a_range_read_one_way_per_view_is_in_the_units_of_the_way_read_most():
     angle = range_info(exercises.get("open_book"), {"side": 2.0, "oblique": 20.0})
     assert (side["nominal_deg"], side["counted_from_deg"]) == (22.0, 11.0) and "hip line" in side["measures"]
     assert (angle["nominal_deg"], angle["counted_from_deg"]) == (50.0, 25.0) and "tilt" in angle["measures"]
+    # A cycle's span is both of its phases: cat-cow's head pitch side-on (16 + 16), the ears' drop in
+    # the image from the head end (8 + 8).
+    side = range_info(exercises.get("cat_cow"), {"side": 20.0})
+    head = range_info(exercises.get("cat_cow"), {"head_end": 20.0, "oblique": 1.0})
+    assert (side["nominal_deg"], side["counted_from_deg"]) == (32.0, 16.0)
+    assert (head["nominal_deg"], head["counted_from_deg"]) == (16.0, 8.0) and "from the head end" in head["measures"]
 
 
 @pytest.mark.skipif(not (Path(__file__).resolve().parents[2] / "shared" / "real_dev").is_dir(),

@@ -108,8 +108,10 @@ def range_info(ex: Exercise, views: dict) -> dict:
     if any(ph.views for ph in ex.phases) and views:
         # One movement read one way per view: the ranges are in the units of the way read most.
         main = max(views, key=views.get)
-        i = next((i for i, ph in enumerate(ex.phases) if view_in(main, ph.views)), 0)
-        nominal, phase = spans[i], ex.phases[i]
+        read = [i for i, ph in enumerate(ex.phases) if view_in(main, ph.views)] or [0]
+        phase = ex.phases[read[0]]
+        # A cycle's span is both of its phases read from that view (cat-cow from the head end).
+        nominal = sum(spans[i] for i in read[:2]) if getattr(ex, "shape", "") == "cycle" else spans[read[0]]
         seen = " or ".join(VIEW_WORDS[v] for v in phase.views or ex.views)
         what = f"{describe_signal(phase.signal or ex.signal)} (as read {seen})"
     measures = getattr(ex, "measures", "") or f"{ex.title} {names}: {what}"
