@@ -77,6 +77,7 @@ class Engine:
         self._view_t_s = -np.inf
         self._view_deg: float | None = None  # view_now as of _view_t_s
         self._toward: float | None = None  # ... and its head_toward
+        self._view_class: str | None = None  # ... and their class
         self._in_position = True  # the last frame's: the view is read from frames in the position
 
     def step(self, pose: PoseFrame) -> Step:
@@ -146,24 +147,29 @@ class Engine:
                 self._checked = np.array([not c.views or now == "end" or view_in(now, c.views)
                                           for c in self.ex.posture])
 
-    @property
-    def view_now(self) -> float | None:
-        """The camera's recent view of the body in degrees (signals.view_deg): the median of the last
-        VIEW_S, read from the frames in the exercise's position where there are any. Worked out when
-        asked (phases read by view, the live screen's advice), at most every VIEW_EVERY_S."""
+    def _refresh_view(self) -> None:
+        """The median of the last VIEW_S, at most every VIEW_EVERY_S (it costs more than the rest of a
+        frame), read from the frames in the exercise's position where there are any."""
         if self._views and self.last_t_s - self._view_t_s >= VIEW_EVERY_S:
             self._view_t_s = self.last_t_s
             placed = [(d, w) for _, d, ok, w in self._views if ok]
             if len(placed) < len(self._views) * VIEW_PLACED_SHARE:
                 placed = [(d, w) for _, d, _, w in self._views]
             self._view_deg, self._toward = map(float, np.median(placed, axis=0))
+            self._view_class = view_class(self._view_deg, self._toward)
+
+    @property
+    def view_now(self) -> float | None:
+        """The camera's recent view of the body in degrees (signals.view_deg), worked out when asked
+        (phases read by view, the live screen's advice)."""
+        self._refresh_view()
         return self._view_deg
 
     @property
     def view_class_now(self) -> str | None:
         """view_now as a class (signals.view_class): side, oblique, head_end, feet_end, or end."""
-        deg = self.view_now
-        return None if deg is None else view_class(deg, self._toward)
+        self._refresh_view()
+        return self._view_class
 
     def _measure(self, t_s: float, world: np.ndarray, image: np.ndarray, values: dict) -> Measurement:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
