@@ -131,7 +131,7 @@ def test_scoring_counts_per_side_and_hold_errors():
 def test_the_checked_in_figures_hold_on_the_track_sources():
     figures = json.loads(FIGURES.read_text())
     names = exercises.available()
-    clips = accuracy.split_clips("tune") + accuracy.split_clips("validate")
+    clips = [c for split in ("tune", "validate", "check") for c in accuracy.split_clips(split)]
     if accuracy.REAL_DEV.is_dir():
         clips += accuracy.real_clips(known=set(names))
     now = accuracy.table(*accuracy.evaluate(clips, names))

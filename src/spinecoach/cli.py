@@ -401,7 +401,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("path", nargs="?", help="pipeline, live: a video; analysis: a landmark track; accuracy: the "
                    "bundled clips' folder (default sample_videos)")
     s.add_argument("--sources", default="bundled,validate,real",
-                   help="accuracy: comma-separated among bundled, tune, validate, real (default: all but tune)")
+                   help="accuracy: comma-separated among bundled, tune, validate, check, real (default: bundled, validate, real)")
     s.add_argument("--real-dev", metavar="DIR", help="accuracy: the real-people tracks (default ../shared/real_dev)")
     s.add_argument("--json", metavar="OUT", help="accuracy: write the figures as JSON")
     s.add_argument("--exercise", default="cat_cow", help="live: the exercise to coach")

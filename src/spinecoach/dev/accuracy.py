@@ -27,7 +27,7 @@ REAL_DEV = ROOT.parent / "shared" / "real_dev"
 
 @dataclass
 class Clip:
-    source: str  # bundled, tune, validate, real, or a variant (VARIANTS)
+    source: str  # bundled, tune, validate, check, real, or a variant (VARIANTS)
     name: str
     truth: dict
     track: LandmarkTrack
@@ -313,7 +313,8 @@ def paused(clips: list[Clip], hold_s: float = 2.0) -> list[Clip]:
 
 
 # Clips changed in ways real users differ: sources named for what changed.
-VARIANTS = ("tune-held", "validate-held", "tune-smaller", "validate-smaller", "real-replay", "real-slower",
+VARIANTS = ("tune-held", "validate-held", "check-held", "tune-smaller", "validate-smaller", "check-smaller",
+            "real-replay", "real-slower",
             "real-faster", "real-15fps", "real-mirrored", "real-late-start", "real-jitter", "real-occluded",
             "real-dropped", "real-held", "real-tilted", "real-smaller", "real-after-other")
 

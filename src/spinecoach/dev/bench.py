@@ -91,7 +91,7 @@ def analysis(track_path: Path, runs: int) -> int:
     return 0
 
 
-SOURCES = ("bundled", "tune", "validate", "real")
+SOURCES = ("bundled", "tune", "validate", "check", "real")
 
 
 def accuracy(sources: list[str], model_arg: str | None, out: Path | None = None, json_out: Path | None = None,
@@ -111,7 +111,7 @@ def accuracy(sources: list[str], model_arg: str | None, out: Path | None = None,
     clips = []
     if "bundled" in sources:
         clips += acc.bundled_clips(bundled_dir, models.resolve(model_arg))
-    for split in ("tune", "validate"):
+    for split in ("tune", "validate", "check"):
         if split in sources:
             clips += acc.split_clips(split)
     if "real" in sources:
