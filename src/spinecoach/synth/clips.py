@@ -43,6 +43,13 @@ LOOKS = {
     "june": Look(gender=0.0, age=0.8, weight=0.9, height=0.15, muscle=0.3, skin_rgb=(110, 72, 50),
                  shirt_rgb=(120, 60, 140), bottom_rgb=(40, 40, 60), hair_rgb=(160, 160, 160),
                  long_sleeves=True, leggings=True),
+    # Bodies of the multi-view check split only (synth/multiview.py CHECK, 2026-11-27): rendered for it alone.
+    "kofi": Look(gender=0.9, age=0.55, weight=0.55, height=0.8, muscle=0.5, skin_rgb=(100, 64, 44),
+                 shirt_rgb=(246, 246, 244), bottom_rgb=(70, 72, 78), hair_rgb=(14, 11, 10),
+                 long_sleeves=False, leggings=True),
+    "lena": Look(gender=0.05, age=0.74, weight=0.28, height=0.25, muscle=0.5, skin_rgb=(186, 158, 114),
+                 shirt_rgb=(118, 24, 34), bottom_rgb=(48, 48, 56), hair_rgb=(58, 38, 26),
+                 long_sleeves=True, leggings=False),
 }
 
 

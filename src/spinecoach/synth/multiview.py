@@ -83,6 +83,18 @@ TUNE4 = {"open_book": ((135, "fast", "chidi"), (45, "fast_mid_start", "ana"), (1
          "roller_mobilisation": ((180, "no_lead", "hana"), (0, "no_lead", "gus")),
          "kneeling_lat_stretch": ((225, "no_lead", "femi"), (315, "no_lead", "emi"))}
 TUNE4_SEED = 65_000  # + 100 * exercise + slot; the routine's exercises at PHYSIO_SEED["tune"] + 30
+# A check split (2026-11-27): two bodies never rendered before; the views users pick for these
+# exercises with the laptop in front of their head (the head end) and 45 degrees off it, plus end-on
+# non-exercise clips; fixed before any of it was looked at; report on it, never tune on it.
+# (exercise, azimuth, variant, body), in slot order: even slots floor height, odd slots table height.
+CHECK = (("childs_pose", 90, "standard", "kofi"), ("childs_pose", 90, "no_lead", "lena"),
+         ("cat_cow", 90, "paused", "lena"), ("cat_cow", 90, "mid_start", "kofi"),
+         ("bird_dog", 90, "continuous", "kofi"), ("cobra", 90, "standard", "lena"),
+         ("open_book", 45, "continuous", "lena"), ("open_book", 135, "fast", "kofi"),
+         ("childs_pose_reach", 90, "standard", "lena"),
+         ("none", 90, "prone_still", "kofi"), ("none", 90, "quadruped_fidget", "lena"))
+CHECK_LOOKS = ("kofi", "lena")
+CHECK_SEED = 80_000  # + 100 * exercise (in EXERCISES + PHYSIO; non-exercise clips + 900, as the others) + slot
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
 POSTURE.update(roller_mobilisation="supine_roller", childs_pose_reach="kneel_reach",
@@ -107,7 +119,7 @@ class Entry:
     """One clip of the set: the renderable Clip plus what the benchmark slices by."""
 
     clip: Clip
-    split: str  # tune or validate
+    split: str  # tune, validate or check
     variant: str
     facing: str  # the body side turned toward the camera: left, right, front or back
 
@@ -353,6 +365,13 @@ def catalogue() -> list[Entry]:
         for j, (variant, az, look) in enumerate(items):
             side = "right" if variant == "side_lying_still" else None
             out.append(_entry(split, "none", variant, look, az, j, SPLIT_SEED[split] + 900 + j, side))
+    # A check split (2026-11-27): two bodies never rendered before; the views users pick for these
+    # exercises with the laptop in front of their head (the head end) and 45 degrees off it, plus
+    # end-on non-exercise clips; fixed before any of it was looked at; report on it, never tune on it.
+    # Scripts as the tune split's (not shortened); the slot runs over the whole list, so seeds are unique.
+    for slot, (exercise, az, variant, look) in enumerate(CHECK):
+        block = 9 if exercise == "none" else (EXERCISES + PHYSIO).index(exercise)
+        out.append(_entry("check", exercise, variant, look, az, slot, CHECK_SEED + 100 * block + slot))
     return out
 
 
