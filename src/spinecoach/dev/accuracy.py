@@ -347,8 +347,8 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
     mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, with
     the body lost for 0.6 s mid-rep and 2 s mid-hold, with 30% of frames dropped, every rep held 8 s
     at its middle, the camera rolled 5 degrees either way or pitched 15 degrees down or up, with 0.7 of
-    the range, and right after each real clip of another exercise (a session going from one exercise
-    to the next).
+    the range, and right after
+    each real clip of another exercise (a session going from one exercise to the next).
     Clips of exercises it does not track (side plank, prone extension, thread the needle) are kept as
     they are: analysed as every tracked exercise, any count there is a false count."""
     originals = track_clips(directory, "real")
