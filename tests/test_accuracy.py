@@ -172,19 +172,6 @@ def test_a_tilted_camera_turns_image_and_world_points_and_back():
     assert np.allclose(back.image, track.image, atol=1e-6) and np.allclose(back.world, track.world, atol=1e-6)
 
 
-
-def test_a_pitched_camera_moves_the_image_and_turns_the_world_about_its_horizontal_axis():
-    track = _track()
-    track.meta.update(width=640, height=480)
-    track.image[:, 11, :2] = (0.5, 0.5)  # the image centre: the camera's axis
-    track.world[:, 11] = (0.0, 0.0, 1.0)  # a point straight ahead
-    down = accuracy.pitched(track, 30.0, hfov_deg=90.0)  # f = 320 px
-    # Looking 30 degrees further down, what was ahead is 30 degrees above the axis: tan 30 * 320 px up.
-    assert down.image[0, 11, :2] == pytest.approx((0.5, 0.5 - np.tan(np.radians(30)) * 320 / 480), abs=1e-5)
-    assert down.world[0, 11] == pytest.approx((0.0, -0.5, np.sqrt(3) / 2), abs=1e-5)
-    back = accuracy.pitched(down, -30.0, hfov_deg=90.0)
-    assert np.allclose(back.image, track.image, atol=1e-5) and np.allclose(back.world, track.world, atol=1e-5)
-
 @pytest.mark.skipif(not accuracy.REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_a_smaller_range_shrinks_the_movement_not_the_rest_and_a_real_cat_cow_still_counts():
     from spinecoach.app import usecases as app

@@ -279,28 +279,6 @@ def tilted(track: LandmarkTrack, deg: float) -> LandmarkTrack:
     return LandmarkTrack(track.timestamps_ms, image, world, track.meta)
 
 
-
-# The lens of a camera whose field of view is not known (real clips): a webcam's, about 60 degrees wide.
-HFOV_DEG = 60.0
-
-
-def pitched(track: LandmarkTrack, deg: float, hfov_deg: float = HFOV_DEG) -> LandmarkTrack:
-    """The camera turned `deg` degrees about its horizontal axis, positive further down (a laptop on a
-    table tilted toward someone on the floor): world points turned with it (MediaPipe's world axes
-    follow the camera's, not gravity), image points moved as a pure rotation of the camera moves them
-    (x' ~ K R K^-1 x, with K from the image size and `hfov_deg`); the body moves up or down the image."""
-    a = np.radians(deg)
-    c, s = np.cos(a), np.sin(a)
-    rot = np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]], np.float32)
-    w, h = float(track.meta.get("width", 1)), float(track.meta.get("height", 1))
-    f = np.float32(w / 2 / np.tan(np.radians(hfov_deg) / 2))
-    image, world = track.image.copy(), track.world @ rot.T
-    ray = np.stack([(track.image[..., 0] - 0.5) * w / f, (track.image[..., 1] - 0.5) * h / f,
-                    np.ones_like(track.image[..., 0])], axis=-1) @ rot.T
-    image[..., 0] = ray[..., 0] / ray[..., 2] * f / w + 0.5
-    image[..., 1] = ray[..., 1] / ray[..., 2] * f / h + 0.5
-    return LandmarkTrack(track.timestamps_ms, image, world.astype(np.float32), track.meta)
-
 def smaller(track: LandmarkTrack, share: float = SMALLER) -> LandmarkTrack:
     """The same movement with `share` of its range: every landmark drawn toward its median place over
     the clip (the rest, or the held pose, where the body spends most of its time). A stiff back (the
@@ -338,7 +316,7 @@ def paused(clips: list[Clip], hold_s: float = 2.0) -> list[Clip]:
 VARIANTS = ("tune-held", "validate-held", "check-held", "tune-smaller", "validate-smaller", "check-smaller",
             "real-replay", "real-slower",
             "real-faster", "real-15fps", "real-mirrored", "real-late-start", "real-jitter", "real-occluded",
-            "real-dropped", "real-held", "real-tilted", "real-pitched", "real-smaller", "real-after-other")
+            "real-dropped", "real-held", "real-tilted", "real-smaller", "real-after-other")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:
@@ -346,8 +324,7 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
     forward-backward replays, 1.5 times slower, 0.7 times the time (faster), every other frame,
     mirrored, started late (in the hold, or moving), with twice the jitter of the noisiest one, with
     the body lost for 0.6 s mid-rep and 2 s mid-hold, with 30% of frames dropped, every rep held 8 s
-    at its middle, the camera rolled 5 degrees either way or pitched 15 degrees down or up, with 0.7 of
-    the range, and right after
+    at its middle, the camera rolled 5 degrees either way, with 0.7 of the range, and right after
     each real clip of another exercise (a session going from one exercise to the next).
     Clips of exercises it does not track (side plank, prone extension, thread the needle) are kept as
     they are: analysed as every tracked exercise, any count there is a false count."""
@@ -372,8 +349,6 @@ def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replay
             clips.append(Clip("real-late-start", c.name + "~late", *reversed(late)))
         for deg in (-5.0, 5.0):
             clips.append(Clip("real-tilted", f"{c.name}~tilt{deg:+.0f}", c.truth, tilted(c.track, deg)))
-        for deg in (-15.0, 15.0):
-            clips.append(Clip("real-pitched", f"{c.name}~pitch{deg:+.0f}", c.truth, pitched(c.track, deg)))
         clips.append(Clip("real-smaller", c.name + "~smaller", c.truth, smaller(c.track)))
         paused = held(c.track, c.truth)
         if paused:
