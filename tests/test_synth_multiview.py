@@ -13,9 +13,9 @@ import pytest
 from spinecoach.pose.track import LandmarkTrack
 from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.clips import CLIPS
-from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, ENTRIES, EXERCISES, OBLIQUE_SEED, OBLIQUE_TUNE, PHYSIO,
-                                        PHYSIO_LOOKS, PHYSIO_TUNE2, PHYSIO_VALIDATE2, SPLIT_LOOKS, TUNE3, TUNE3_SEED,
-                                        TUNE4, TUNE4_SEED, expected_truth, view_of)
+from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, CHECK, CHECK_LOOKS, ENTRIES, EXERCISES, OBLIQUE_SEED,
+                                        OBLIQUE_TUNE, PHYSIO, PHYSIO_LOOKS, PHYSIO_TUNE2, PHYSIO_VALIDATE2,
+                                        SPLIT_LOOKS, TUNE3, TUNE3_SEED, TUNE4, TUNE4_SEED, expected_truth, view_of)
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))
@@ -41,6 +41,8 @@ def test_at_least_eight_bodies_split_four_and_four():
 def test_seeds_and_names_are_unique_and_splits_disjoint():
     assert len({e.clip.seed for e in ENTRIES}) == len(ENTRIES) == len(BY_NAME)
     assert {e.name[0] for e in core("tune")} == {"t"} and {e.name[0] for e in entries("validate")} == {"v"}
+    assert {e.name[:2] for e in entries("check")} == {"c_"}
+    assert {e.split for e in ENTRIES} == {"tune", "validate", "check"}
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
@@ -109,6 +111,20 @@ def test_each_routine_exercise_is_validated_by_bodies_never_tuned_on(exercise):
     tuned = {c.look for c in CLIPS if c.exercise == exercise} | {e.clip.look for e in t}
     assert {e.clip.look for e in v} == set(PHYSIO_LOOKS) and not tuned & set(PHYSIO_LOOKS)
     assert not set(PHYSIO_LOOKS) & {e.clip.look for e in ENTRIES if e.clip.exercise not in PHYSIO}
+
+
+def test_check_split_bodies_are_its_own_and_every_clip_is_committed():
+    # Fixed on 2026-11-27 before any of it was looked at: two bodies that appear in no other clip.
+    check = entries("check")
+    assert len(check) == len(CHECK) and {e.clip.look for e in check} == set(CHECK_LOOKS)
+    others = {e.clip.look for e in ENTRIES if e.split != "check"} | {c.look for c in CLIPS}
+    assert not others & set(CHECK_LOOKS)
+    assert len({e.clip.seed for e in check}) == len(check) and all(80_000 <= e.clip.seed < 81_000 for e in check)
+    assert {e.clip.view for e in check} <= {"head", "head_oblique"}
+    for e in check:
+        truth = BENCH / "check" / f"{e.name}.json"
+        assert truth.is_file() and truth.with_name(f"{e.name}.track.npz").is_file(), e.name
+        assert json.loads(truth.read_text())["split"] == "check"
 
 
 def test_views_of_the_routine_postures():

@@ -1,5 +1,5 @@
 """python -m spinecoach.synth [--all | NAME ...] [--out DIR] [--jobs N] [--list]
-python -m spinecoach.synth --set multiview [--split tune|validate] [--all | NAME ...] [--jobs N] [--list]"""
+python -m spinecoach.synth --set multiview [--split tune|validate|check] [--all | NAME ...] [--jobs N] [--list]"""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ def multiview_main(argv) -> int:
     p = argparse.ArgumentParser(prog="python -m spinecoach.synth --set multiview", description=multiview_main.__doc__)
     p.add_argument("names", nargs="*", help="clip names (see --list)")
     p.add_argument("--all", action="store_true", help="every clip (of --split if given)")
-    p.add_argument("--split", choices=("tune", "validate"), help="only this split")
+    p.add_argument("--split", choices=("tune", "validate", "check"), help="only this split")
     p.add_argument("--renders", default="renders/multiview", help="videos go here (never committed)")
     p.add_argument("--out", default="benchmarks/multiview", help="tracks and truth go to OUT/<split>/")
     p.add_argument("--jobs", type=int, default=1, help="clips rendered in parallel (default: 1)")
