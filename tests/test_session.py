@@ -264,3 +264,9 @@ def test_a_hold_not_found_says_how_near_the_body_came():
     assert s["holds"] == []
     assert s["notes"][-1] == ("No hold was found: the held position was reached but not kept for 2 s (never 2 s on "
                               "end in the position; a hold starts at 60 deg).")
+    # From the head end child's pose reads the head's drop: the note's degrees are that phase's.
+    track = LandmarkTrack.load(MULTIVIEW / "tune" / "t_childs_pose_az090_quick.track.npz")  # folds at 2.3 s
+    cut = LandmarkTrack.from_frames([f for f in track.frames() if f.timestamp_ms < 3500], track.meta)
+    s = app.analyze_track(cut, exercises.get("childs_pose")).summary()
+    assert s["holds"] == [] and "(as read from the head end)" in s["notes"][-1]
+    assert s["notes"][-1].endswith("a hold starts at -52 deg).")

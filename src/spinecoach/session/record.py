@@ -96,6 +96,15 @@ def describe_signal(s: Signal) -> str:
     }[s.type]()
 
 
+def phases_read(ex: Exercise, views: dict) -> list[int]:
+    """The phases read from the view seen most (`views`: seconds per view class); the first one where
+    the phases name no views or nothing was seen."""
+    if not views or not any(ph.views for ph in ex.phases):
+        return [0]
+    main = max(views, key=views.get)
+    return [i for i, ph in enumerate(ex.phases) if not ph.views or view_in(main, ph.views)] or [0]
+
+
 def range_info(ex: Exercise, views: dict) -> dict:
     """What a rep's `rom_deg` measures, its nominal span, and whether the camera views seen let
     ranges be compared: the exercise's signals hold only from the views its file lists (`views`),
@@ -107,8 +116,7 @@ def range_info(ex: Exercise, views: dict) -> dict:
     what = describe_signal(ex.phases[0].signal or ex.signal)
     if any(ph.views for ph in ex.phases) and views:
         # One movement read one way per view: the ranges are in the units of the way read most.
-        main = max(views, key=views.get)
-        read = [i for i, ph in enumerate(ex.phases) if view_in(main, ph.views)] or [0]
+        read = phases_read(ex, views)
         phase = ex.phases[read[0]]
         # A cycle's span is both of its phases read from that view (cat-cow from the head end).
         nominal = sum(spans[i] for i in read[:2]) if getattr(ex, "shape", "") == "cycle" else spans[read[0]]
@@ -331,7 +339,9 @@ class Session:
         `enter`, or `enter_rise` degrees above where the person rested)."""
         if self._closest is None:
             return None
-        c, ph = self.exercise.counting, self.exercise.phases[0]
+        # In the degrees of the phase read from the view seen most (child's pose from the head end
+        # reads the head's drop, not the hip angle).
+        c, ph = self.exercise.counting, self.exercise.phases[phases_read(self.exercise, self._seen_views())[0]]
         span = ph.peak - ph.start
         return {"best_deg": self._closest[1], "kept_deg": None if self._kept is None else self._kept[1],
                 "kept_s": c.min_hold_s, "enter_deg": ph.start + c.enter * span,
