@@ -314,9 +314,9 @@ def paused(clips: list[Clip], hold_s: float = 2.0) -> list[Clip]:
 
 # Clips changed in ways real users differ: sources named for what changed.
 VARIANTS = ("tune-held", "validate-held", "check-held", "tune-smaller", "validate-smaller", "check-smaller",
-            "real-replay", "real-slower",
-            "real-faster", "real-15fps", "real-mirrored", "real-late-start", "real-jitter", "real-occluded",
-            "real-dropped", "real-held", "real-tilted", "real-smaller", "real-after-other")
+            "real-replay", "real-slower", "real-faster", "real-15fps", "real-mirrored", "real-late-start",
+            "real-jitter", "real-occluded", "real-dropped", "real-held", "real-tilted", "real-smaller",
+            "real-after-other")
 
 
 def real_clips(directory: Path = REAL_DEV, known: set[str] | None = None, replays: bool = True) -> list[Clip]:

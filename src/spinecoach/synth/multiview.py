@@ -365,10 +365,8 @@ def catalogue() -> list[Entry]:
         for j, (variant, az, look) in enumerate(items):
             side = "right" if variant == "side_lying_still" else None
             out.append(_entry(split, "none", variant, look, az, j, SPLIT_SEED[split] + 900 + j, side))
-    # A check split (2026-11-27): two bodies never rendered before; the views users pick for these
-    # exercises with the laptop in front of their head (the head end) and 45 degrees off it, plus
-    # end-on non-exercise clips; fixed before any of it was looked at; report on it, never tune on it.
-    # Scripts as the tune split's (not shortened); the slot runs over the whole list, so seeds are unique.
+    # The check split (CHECK above). Scripts as the tune split's (not shortened); the slot runs over
+    # the whole list, so seeds are unique.
     for slot, (exercise, az, variant, look) in enumerate(CHECK):
         block = 9 if exercise == "none" else (EXERCISES + PHYSIO).index(exercise)
         out.append(_entry("check", exercise, variant, look, az, slot, CHECK_SEED + 100 * block + slot))
