@@ -25,6 +25,19 @@ def test_phases_seen_in_turns_agree_on_where_rest_is():
     assert summary["rep_count_by_side"] == {"left": 3, "right": 3}  # and one partial, not counted
 
 
+def test_a_bird_dog_from_the_head_end_counts_each_side_by_its_arm():
+    # From the head end MediaPipe lifts the leg on the reaching arm's side too: with the leg read, the
+    # validate clip counted 1 left and 3 right (of 2 and 2). Read by the arms alone, each side's
+    # reps count, and the result does not ask to turn (the tune and check clips from there as well).
+    multiview = TUNE.parent
+    for path, by_side in ((multiview / "validate" / "v_bird_dog_az090_paused", {"left": 2, "right": 2}),
+                          (multiview / "check" / "c_bird_dog_az090_continuous", {"left": 3, "right": 3}),
+                          (TUNE / "t_bird_dog_az090_mid_start", {"left": 3, "right": 3})):
+        s = app.analyze_track(LandmarkTrack.load(path.with_suffix(".track.npz")), spec.get("bird_dog")).summary()
+        assert s["rep_count_by_side"] == by_side, path.name
+        assert not any("turn" in n for n in s["notes"]), path.name
+
+
 def test_no_roller_move_is_seen_before_the_persons_usual_hip_angle_is_known():
     # Pressing from the first frame (no lead-in): the hip opens with the first presses, which is not
     # a move of the roller (its first slide starts at 7.2 s).
