@@ -67,6 +67,19 @@ def test_each_move_of_the_roller_is_seen_once_in_every_tune_view():
         assert all(s["start_s"] <= t <= s["end_s"] for t, s in zip(moves, slides)), name
 
 
+def test_roller_presses_are_counted_per_place_and_a_partial_press_is_not():
+    # The head dropping back below the shoulders, against the person's own presses: the tune clip's
+    # partial press (0.43 of the person's median press as MediaPipe reads it) is partial, and each
+    # place holds its own 4 presses, there and in a validate clip. Before, read against the trunk
+    # line with 0.4 of the median the bar, they counted 4, 5, 4 and 3, 4, 4.
+    multiview = TUNE.parent
+    for path, partial in ((TUNE / "t_roller_mobilisation_az180_no_lead", 1),
+                          (multiview / "validate" / "v_roller_mobilisation_az000_partial", 0)):  # read 0.09: no press
+        track = LandmarkTrack.load(path.with_suffix(".track.npz"))
+        s = app.analyze_track(track, spec.get("roller_mobilisation")).summary()
+        assert [g["reps"] for g in s["segments"]] == [4, 4, 4] and len(s["partial_reps"]) == partial, path.name
+
+
 def test_settling_onto_the_roller_after_a_move_is_no_press():
     import json
 
