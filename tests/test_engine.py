@@ -80,6 +80,15 @@ def test_roller_presses_are_counted_per_place_and_a_partial_press_is_not():
         assert [g["reps"] for g in s["segments"]] == [4, 4, 4] and len(s["partial_reps"]) == partial, path.name
 
 
+def test_a_kneeling_lat_stretch_misread_as_lying_on_the_back_is_no_roller_press():
+    # MediaPipe reads this body's knees above its hips and, for a moment, its face up: every roller
+    # position condition held but one, the chest down at -23 degrees from the hips, which the roller
+    # never lets a body reach (-8 at the lowest on the tune and bundled roller clips).
+    track = LandmarkTrack.load(TUNE.parent / "validate" / "v_kneeling_lat_stretch_az135_standard.track.npz")
+    s = app.analyze_track(track, spec.get("roller_mobilisation")).summary()
+    assert s["rep_count"] == 0 and s["partial_reps"] == []
+
+
 def test_settling_onto_the_roller_after_a_move_is_no_press():
     import json
 
