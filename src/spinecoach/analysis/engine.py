@@ -36,6 +36,12 @@ VIEW_EVERY_S = 0.25  # ... updated four times a second (the median costs more th
 # book counted a rep; a quarter instead of a tenth lost reps of open books paused 2 s at the top,
 # mostly out of position there).
 VIEW_PLACED_SHARE = 0.1
+# ... else from the last 4 s: what the camera sees now. With the whole window, a child's pose right
+# after the real 92 s bird dog clip (its last 40 s kneeling up, facing the camera) was read from the
+# head or feet end for 6 s and its hold found 2.4 s late; 2 s let a bird dog seen from its feet end,
+# mostly out of position, read as the head end for a moment and count a cat-cow (tune
+# t_bird_dog_az270_slow); 3 to 5 s did not.
+VIEW_RECENT_S = 4.0
 # Once the segment signal rose `rise` (the body moving its prop), the move lasts until it is back
 # under half of that: the body settling onto the prop after a move is no rep (tune
 # t_roller_mobilisation_az135: a slide's end counted as a press with no hysteresis; 0.4-0.6 gave
@@ -154,7 +160,8 @@ class Engine:
             self._view_t_s = self.last_t_s
             placed = [(d, w) for _, d, ok, w in self._views if ok]
             if len(placed) < len(self._views) * VIEW_PLACED_SHARE:
-                placed = [(d, w) for _, d, _, w in self._views]
+                # No rest in the position to read it from (after a cut from another exercise): the latest frames.
+                placed = [(d, w) for t, d, _, w in self._views if t >= self.last_t_s - VIEW_RECENT_S]
             self._view_deg, self._toward = map(float, np.median(placed, axis=0))
             self._view_class = view_class(self._view_deg, self._toward)
 
