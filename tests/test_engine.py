@@ -48,8 +48,6 @@ def test_no_roller_move_is_seen_before_the_persons_usual_hip_angle_is_known():
 
 
 def test_each_move_of_the_roller_is_seen_once_in_every_tune_view():
-    import json
-
     # Hips up to slide along the roller, seen in the image as the hips rising above the feet: from
     # the side and 45 degrees off the head end (a heavy body whose presses also open the hip). (The
     # clip 45 degrees off the feet end passed too until its re-render with the roller further down
@@ -90,8 +88,6 @@ def test_a_kneeling_lat_stretch_misread_as_lying_on_the_back_is_no_roller_press(
 
 
 def test_settling_onto_the_roller_after_a_move_is_no_press():
-    import json
-
     # 45 degrees off the head end the hips come down slowly at the end of a slide; with the move
     # ending as soon as they dipped under the rise, that settling counted as a press. (After the
     # second slide a press still starts before the slide ends: the note of issue 10.)
@@ -113,8 +109,6 @@ def test_rising_out_of_a_childs_pose_is_no_cat_cow():
 
 
 def test_a_pause_at_the_top_of_an_open_book_keeps_the_view_it_is_read_from():
-    import json
-
     from spinecoach.dev.accuracy import held
 
     # 45 degrees off the head end, each rep paused 2 s at the top: there the chest faces up and reads
@@ -168,8 +162,6 @@ def test_a_view_nothing_is_read_from_still_tells_the_position():
     # 40 s (an end view, which cat-cow reads nothing from), then the real cat-cow clips follow. The
     # frames of that view still say whether the body is in the position, so the view is read from
     # the cat-cow's frames once it starts, and its reps count.
-    import json
-
     from spinecoach.dev.accuracy import REAL_DEV, after
 
     first = LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz")
