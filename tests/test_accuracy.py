@@ -188,3 +188,13 @@ def test_a_smaller_range_shrinks_the_movement_not_the_rest_and_a_real_cat_cow_st
     truth = json.loads((accuracy.REAL_DEV / f"{name}.json").read_text())
     full = sum(not r["partial"] for r in truth["reps"])
     assert app.analyze_track(less, spec).summary()["rep_count"] == full == 2
+
+
+def test_a_clip_not_exact_says_how_well_mediapipe_saw_the_body():
+    """A synthetic child's pose seen from its feet end, where MediaPipe finds nobody: its line in
+    the report says so, and what the result told the person."""
+    clip = next(c for c in accuracy.split_clips("validate") if c.name == "v_childs_pose_az270_no_lead")
+    own, cross = accuracy.evaluate([clip], ["childs_pose"])
+    assert own[0]["tracking"]["found"] == 0.0 and not own[0]["holds_exact"]
+    line = next(x for x in accuracy.report(own, cross).splitlines() if clip.name in x)
+    assert "told: body found in part" in line and "MediaPipe found the body in 0% of frames" in line
