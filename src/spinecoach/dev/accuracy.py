@@ -423,7 +423,8 @@ def score(truth: dict, summary: dict) -> dict:
     # a count off on a body found in part or misplaced is MediaPipe's before it is the counter's.
     seen = truth.get("landmarks") or {}
     if seen.get("detected") is not None:
-        row["tracking"] = {"found": seen["detected"], "err": seen.get("err_per_body_size")}
+        err = seen.get("err_per_body_size")  # NaN where nothing was found
+        row["tracking"] = {"found": seen["detected"], "err": err if err is not None and np.isfinite(err) else None}
     return row
 
 
@@ -506,9 +507,8 @@ def _wrong(r: dict) -> str:
     out += f" (told: {', '.join(r['told'])})" if r.get("told") else ""
     seen = r.get("tracking")
     if seen:
-        err = seen["err"]
         out += f"; MediaPipe found the body in {seen['found']:.0%} of frames" + (
-            f", 2D landmarks off by {err:.2f} body sizes" if err is not None and np.isfinite(err) else "")
+            f", 2D landmarks off by {seen['err']:.2f} body sizes" if seen["err"] is not None else "")
     return out
 
 
@@ -516,7 +516,6 @@ def _median_err(own: list[dict]) -> str:
     """The median 2D landmark error (body sizes) of the exact validate and check clips, as text."""
     errs = [r["tracking"]["err"] for r in own if r["source"] in ("validate", "check") and r.get("tracking")
             and r["exact"] and r["holds_exact"] and r["tracking"]["err"] is not None]
-    errs = [e for e in errs if np.isfinite(e)]
     return f"{float(np.median(errs)):.2f}" if errs else "?"
 
 
