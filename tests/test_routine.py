@@ -43,7 +43,8 @@ def test_the_shipped_routine_has_the_five_exercises_and_their_dosage():
     assert r.steps[0].reps == 8 and r.steps[0].sides == ("left", "right") and r.steps[4].hold_s == 30
 
 
-def test_the_format_expresses_the_physio_routine_but_it_is_not_runnable_yet():
+def test_the_format_expresses_variants_and_sides_and_refuses_an_exercise_spinecoach_lacks():
+    """The physiotherapist's routine as first written, before its exercises had files."""
     r = routine.parse(PHYSIO, Path("physio.toml"))
     assert r.steps[4].variant == "side_bend" and r.steps[3].sides == ("left", "right")
     assert r.steps[1].hold_s == 30
