@@ -184,3 +184,21 @@ def test_a_childs_pose_right_after_another_exercise_is_read_from_the_view_it_is_
                          LandmarkTrack.load(REAL_DEV / f"{name}.track.npz"), json.loads((REAL_DEV / f"{name}.json").read_text()))
     (hold,) = app.analyze_track(track, spec.get("childs_pose")).summary()["holds"]
     assert abs(hold["start_s"] - truth["holds"][0]["start_s"]) < 0.5
+
+
+def test_the_view_is_still_told_after_nobody_is_seen_for_longer_than_its_recent_window():
+    # The live screen asks for the view on every frame. After the real bird dog clip's last seconds
+    # (kneeling up, out of a child's pose position), nobody in view for 6 s: the view is the last one
+    # seen (it raised on an empty median when the recent window was counted from the current time).
+    from spinecoach.dev.accuracy import REAL_DEV
+    from spinecoach.pose.track import PoseFrame
+
+    frames = list(LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz").frames())[-60:]
+    engine = Engine(spec.get("childs_pose"))
+    for pose in frames:
+        engine.step(pose)
+    views = []
+    for k in range(1, 200):
+        engine.step(PoseFrame(frames[-1].timestamp_ms + k * 33.3, None, None))
+        views.append(engine.view_now)
+    assert np.isfinite(views).all() and len(set(views[30:])) == 1  # from the first refresh on: the last seen

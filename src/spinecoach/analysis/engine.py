@@ -160,8 +160,10 @@ class Engine:
             self._view_t_s = self.last_t_s
             placed = [(d, w) for _, d, ok, w in self._views if ok]
             if len(placed) < len(self._views) * VIEW_PLACED_SHARE:
-                # No rest in the position to read it from (after a cut from another exercise): the latest frames.
-                placed = [(d, w) for t, d, _, w in self._views if t >= self.last_t_s - VIEW_RECENT_S]
+                # No rest in the position to read it from (after a cut from another exercise): the latest
+                # frames with a body (counted from the newest of them: with nobody seen for 4 s, none is newer).
+                newest = self._views[-1][0]
+                placed = [(d, w) for t, d, _, w in self._views if t >= newest - VIEW_RECENT_S]
             self._view_deg, self._toward = map(float, np.median(placed, axis=0))
             self._view_class = view_class(self._view_deg, self._toward)
 
