@@ -115,6 +115,20 @@ def test_a_rep_far_below_the_persons_own_reps_is_partial_even_above_the_floor():
     assert c.count == 4 and len(kinds(events, "partial_rep")) == 1
 
 
+def test_a_new_signal_forgets_the_persons_range_read_on_the_old_one():
+    # Reps of 1.6 on one signal, then the view changes and another signal reads them as 0.7: under half
+    # of the old range, they are partial unless that range is forgotten.
+    keys, end, _ = reps_signal([3.0] * 6, [1.6] * 3 + [0.7] * 3)
+    switch_s = (end - 1.5) / 2 + 1.0  # between the third and the fourth rep
+    for forget, counted in ((False, 3), (True, 6)):
+        c, at = RepCounter(COUNTING), curve(keys)
+        for t in np.arange(0, end, 1 / FPS):
+            if forget and abs(t - switch_s) < 0.5 / FPS:
+                c.new_signal()
+            c.update(Measurement(t, at(t), value=40.0 * at(t)))
+        assert c.count == counted
+
+
 def test_wobble_is_not_a_rep():
     c = RepCounter(COUNTING)
     run(c, lambda t: 0.4 + 0.1 * np.sin(2 * np.pi * t), 20.0, noise=0.03)
@@ -326,6 +340,16 @@ def test_a_rep_after_a_partial_one_starts_when_its_own_rise_begins():
     assert len(reps) == 1 and 6.8 < reps[0].rep.start_s < 7.6
 
 
+def test_a_rep_after_a_movement_too_small_to_confirm_starts_where_its_own_rise_begins():
+    # A turn of 0.12 (under `turn`: no turning point is confirmed), back near the rest (0.08: under a tenth
+    # of the rep) for 0.5 s, then a full rep rising from 5.0 s. It began there, not when the body first
+    # left the rest (1.0 s).
+    at = curve([(0.0, 0.0), (1.0, 0.0), (1.5, 0.12), (4.0, 0.12), (4.5, 0.08), (5.0, 0.08), (6.5, 1.0),
+                (7.0, 1.0), (8.5, 0.0), (10.0, 0.0)])
+    reps = kinds(run(RepCounter(COUNTING), at, 10.0, noise=0.005), "rep")
+    assert len(reps) == 1 and 4.7 < reps[0].rep.start_s < 5.3
+
+
 def test_a_pause_on_the_way_back_does_not_stretch_the_reps_end():
     # Down to halfway in 1 s, a 3 s pause there, then on down: the rep ends soon after it is counted,
     # not extrapolated from the pause (2.1 times it: 6 s late).
@@ -333,6 +357,31 @@ def test_a_pause_on_the_way_back_does_not_stretch_the_reps_end():
     c = RepCounter(COUNTING)
     reps = kinds(run(c, at, 9.0, noise=0.005), "rep")
     assert len(reps) == 1 and reps[0].rep.end_s < 9.0
+
+
+def test_a_return_mediapipe_did_not_see_ends_within_the_time_it_was_unseen():
+    # Down from the peak to halfway, then lost for 0.8 s while the body comes back (at 4.3 s): the rep
+    # ends in the dropout, not projected on from where it was lost (2.1 times the half-way time on).
+    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.3, 1.0), (4.3, 0.0), (7.0, 0.0)])
+    c = RepCounter(COUNTING)
+    reps = kinds(run(c, at, 7.0, missing=lambda t: 3.9 < t < 4.7), "rep")
+    assert len(reps) == 1 and 3.9 <= reps[0].rep.end_s <= 4.7
+
+
+def test_a_smooth_return_ends_where_the_body_is_back():
+    # Seen all the way: the end is projected from the return's share at the count to the rest (5.0 s).
+    at = curve([(0.0, 0.0), (1.0, 0.0), (2.5, 1.0), (3.5, 1.0), (5.0, 0.0), (7.0, 0.0)])
+    reps = kinds(run(RepCounter(COUNTING), at, 7.0), "rep")
+    assert len(reps) == 1 and abs(reps[0].rep.end_s - 5.0) < 0.25
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_real_rep_whose_leg_was_lost_on_the_way_back_ends_before_the_next_one_begins():
+    # bird_dog_polybag: the leg of the first rep is out of sight from 5.8 s and its last value kept
+    # until 6.9 s, when the rep counts. Hand labels: it ended at 5.6 s, the next began at 7.9 s (+-0.3 s).
+    # Projected on from 5.8 s, as before, it ended at 8.9 s.
+    reps = analyzed(real("bird_dog_polybag"), "bird_dog")["reps"]
+    assert len(reps) == 2 and 5.6 <= reps[0]["end_s"] <= 7.0 and reps[0]["end_s"] < reps[1]["start_s"]
 
 
 def test_a_clip_ending_on_the_way_back_counts_the_rep_once_halfway_back():

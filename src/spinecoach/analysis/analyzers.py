@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, deque
+from itertools import groupby
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,10 @@ from spinecoach.exercises.spec import Counting
 # past 60 s it costs muscle performance.
 HOLD_NOTES = ((30.0, "Longer adds no flexibility"), (60.0, "Now it costs muscle performance"))
 
+
+# A stretch near the rest this long is a stay there, not a blip (two frames of MediaPipe's at 30 fps):
+# a rep's rise begins where the last such stay ended (RepCounter._onset).
+STAY_S = 0.2
 
 # The reason of a measurement whose landmarks MediaPipe does not see, before the part's name (the
 # result's notes total the time per part).
@@ -48,6 +53,8 @@ class Measurement:
     position_ok: bool = True  # the shared named position alone (on all fours): holds at a rep's peak too
     view_only: bool = False  # progress is None only because nothing is read from this view: posture_ok and
     # reason still say whether the body is in the position
+    seen_s: float | None = None  # when the landmarks read were last seen, if before t_s (a limb lost for a
+    # moment keeps its last value): the body moved unseen since
 
 
 class _Pause:
@@ -106,10 +113,8 @@ class RepCounter:
         self._first_s = None  # when tracking began, or began again after a reset
         self._after_gap = False  # tracking begins again after a long gap
         self._half_s = None  # when the current return was halfway back
-        # A minimum-jerk return covers `return_share` of its way at tau_r of its time, half at 0.5: the
-        # rest of the way takes (1 - tau_r) / (tau_r - 0.5) times the half-to-return_share time.
-        tau_r = _minjerk_time(counting.return_share)
-        self._rest_lead = (1 - tau_r) / (tau_r - 0.5) if tau_r >= 0.6 else 0.0  # too near halfway: noise
+        self._unseen = None  # (from, to): nobody was seen from `from` until this frame
+        self._keeping = self._kept = False  # this frame's, the last frame's reading was a value kept
         self.pause = _Pause(counting.max_gap_s)
         self.count = 0
         self.count_by_side: Counter = Counter()
@@ -154,6 +159,14 @@ class RepCounter:
         self._forget_extremes()
         self._pending = None
 
+    def new_signal(self) -> None:
+        """The engine reads the movement from another signal (the camera's view changed): the person's
+        range was measured on the old one, in its own units (a tune open book held at its top, from its
+        feet end, t_open_book_az270_mid_start~held: 3 of 5 reps, 1 with the old range kept). The rep in
+        progress is kept: the view is read over seconds, so the switch lags the camera's, and forgetting
+        the rep lost one of another (t_open_book_az135_continuous~held)."""
+        self._ranges = {}
+
     def need(self, side: str | None = None) -> float:
         """The swing a full rep must cover: the file's floor, or the person's own range if larger."""
         # Per side: people are often stiffer one way, and MediaPipe reads some turns larger one way.
@@ -167,9 +180,12 @@ class RepCounter:
 
     def update(self, m: Measurement) -> list[Event]:
         events: list[Event] = []
+        unseen_since = self.pause.since  # a dropout this frame may end
         usable, long_gap = self.pause.update(m, events)
         if not usable:
             return events
+        self._unseen = (unseen_since, m.t_s) if unseen_since is not None else None
+        self._kept, self._keeping = self._keeping, m.seen_s is not None and m.seen_s < m.t_s
         if long_gap:
             self._reset()  # we cannot tell what happened in between; do not guess
             self._after_gap = True
@@ -299,14 +315,23 @@ class RepCounter:
             # it was: the next rep is still measured from there, but begins after it (_onset).
             self._small_back_s = t_s
         end_s = t_s
-        if self._half_s is not None:
-            # A smooth return takes about a third of its way down to halfway to go on to return_share; a
-            # return that lingered longer than the whole way down (a pause on the way back) does not
+        if self._unseen is not None:
+            # The body came back while MediaPipe saw nobody: somewhere in the dropout, at best its middle.
+            end_s = sum(self._unseen) / 2
+        elif self._half_s is not None and not self._kept:
+            # (After a limb's last value was kept until now, the return was not seen: the rep ended by
+            # now. real_dev bird_dog_polybag, its leg lost for 1 s on the way back: projected on from
+            # there, its first rep ended after its second began.)
+            # A minimum-jerk return that has covered `share` of its way is at tau of its time, halfway at
+            # 0.5: the rest takes (1 - tau) / (tau - 0.5) times the halfway-to-now time (none once back).
+            tau = _minjerk_time(min(fallen / rise, 1.0) if rise > 0 else 1.0)
+            lead = (1 - tau) / (tau - 0.5) if tau >= 0.6 else 0.0  # too near halfway: noise
+            # A return that lingered longer than the whole way down (a pause on the way back) does not
             # stretch the rest of it (tune open book paused 2 s: a rep ended 6 s after it was counted).
             lingered = t_s - self._half_s
             if hi.left_s is not None and hi.left_s < self._half_s:
                 lingered = min(lingered, self._half_s - hi.left_s)
-            end_s = t_s + self._rest_lead * lingered
+            end_s = t_s + lead * lingered
         self._half_s = None  # this return's: the next one times its own (a rep whose return came in one
         # frame, a far-side limb lost from view, took the last one's and ended 10 s late: real_dev
         # bird_dog_pwarenfo replayed)
@@ -370,23 +395,30 @@ class RepCounter:
         return [Event("rep", end_s, rep=rep)]
 
     def _onset(self, a: _Extreme, b: _Extreme) -> float:
-        """Out-and-back: when the rise to peak b began from rest a: where the body left the rest, or,
-        if a movement too small for a rep came back since, the end of the stretch after it (its last
-        moment within `turn / 3` of its lowest point before the rise was a tenth of the way up).
-        Bundled open_book_left_front reported a rep after a partial one from 3.3 s before it began.
-        Only a movement the counter saw come back counts (a dip of two frames on the way up is
-        MediaPipe's: bundled open_book_right_oblique)."""
+        """Out-and-back: when the rise to peak b began from rest a. Where the body left the rest, unless
+        it came back near the rest since (under a tenth of the way up): then the end of that last stretch
+        near it (its last moment within `turn / 3` of its lowest point).
+        After a movement too small for a rep that came back (a partial, a wobble), any such stretch
+        counts: bundled open_book_left_front reported a rep after a partial one from 3.3 s before it
+        began. Otherwise a stretch counts if it lasted STAY_S: a movement too small to be confirmed
+        (MediaPipe read the bundled seated rotation's partial turn as 0.15 of the range) began the rep
+        after it 4 s early; a dip of two frames on the way up is MediaPipe's (bundled
+        open_book_right_oblique)."""
         start = a.left_s or a.t_s
-        if self._small_back_s is None or self._small_back_s <= start:
-            return start
+        small = self._small_back_s is not None and self._small_back_s > start
         near = a.p + 0.1 * (b.p - a.p)
-        after = [(t, p) for t, p in self._recent if self._small_back_s <= t < b.t_s]
-        last = max((i for i, (_, p) in enumerate(after) if p <= near), default=None)
-        if last is None:
+        after = [(t, p) for t, p in self._recent if (self._small_back_s if small else start) <= t < b.t_s]
+        # Stretches near the rest: (first, last) index. One from the start is the rest itself.
+        groups = ((ok, list(g)) for ok, g in groupby(range(len(after)), lambda i: after[i][1] <= near))
+        runs = [(g[0], g[-1]) for ok, g in groups if ok]
+        if not small:
+            runs = [(i, j) for i, j in runs if i > 0 and after[j][0] - after[i][0] >= STAY_S]
+        if not runs:
             return start
-        after = after[:last + 1]
+        first, last = runs[-1]
+        after = after[:last + 1] if small else after[first:last + 1]
         low = min(p for _, p in after)
-        return max(t for t, p in after if p <= low + self.c.turn * self._nominal / 3)
+        return max(start, max(t for t, p in after if p <= low + self.c.turn * self._nominal / 3))
 
     def finish(self, t_s: float) -> list[Event]:
         """End of the video or session: a movement that reached its extreme in the last moment

@@ -147,8 +147,14 @@ class Engine:
         if self._by_view:
             now = self.view_class_now
             if now != self._applies_view:
-                self._applies_view = now
-                self._applies = np.array([not ph.views or view_in(now, ph.views) for ph in self.ex.phases])
+                before, self._applies_view = self._applies_view, now
+                applies = np.array([not ph.views or view_in(now, ph.views) for ph in self.ex.phases])
+                if before is not None and not np.array_equal(applies, self._applies) \
+                        and isinstance(self.analyzer, RepCounter):
+                    # Another signal is read from now on: the person's range and the rep in progress
+                    # were measured on the old one, in its own units.
+                    self.analyzer.new_signal()
+                self._applies = applies
                 # Where it is not known which end the camera sees, every condition is checked.
                 self._checked = np.array([not c.views or now == "end" or view_in(now, c.views)
                                           for c in self.ex.posture])
@@ -184,15 +190,21 @@ class Engine:
         if self.ex.sides == "sign":  # one signed signal: its sign is the side, its size the progress
             v = values[None]
             side = "left" if v[0] >= 0 else "right"
-            return self._measurement(t_s, world, image, self._progress(tuple(map(abs, v))), v[0], side, None)
+            progress, read = self._progress(tuple(map(abs, v)))
+            return self._measurement(t_s, world, image, progress, v[0], side, None, self._seen_s(None, read))
         progress = {side: self._progress(v) for side, v in values.items()}
-        side = max(progress, key=lambda k: abs(progress[k]))  # the side whose signal is further along
+        side = max(progress, key=lambda k: abs(progress[k][0]))  # the side whose signal is further along
         value = values[side][int(np.argmax(self._applies))]  # the first phase that applies, in degrees
+        p, seen_s = progress[side][0], self._seen_s(side, progress[side][1])
         if self.ex.sides == "upper_shoulder":
             # World y points down: the upper shoulder is the one with the smaller y.
             upper = "left" if world[INDEX["left_shoulder"], 1] < world[INDEX["right_shoulder"], 1] else "right"
-            return self._measurement(t_s, world, image, progress[side], value, upper, side)
-        return self._measurement(t_s, world, image, progress[side], value, side, side)
+            return self._measurement(t_s, world, image, p, value, upper, side, seen_s)
+        return self._measurement(t_s, world, image, p, value, side, side, seen_s)
+
+    def _seen_s(self, side: str | None, phases: np.ndarray) -> float | None:
+        """When the landmarks of these phases of a side were last seen (Measurement.seen_s)."""
+        return min((self._last_seen[side, i][0] for i in phases if (side, i) in self._last_seen), default=None)
 
     def _segment(self, t_s: float, world: np.ndarray, image: np.ndarray) -> list[Event]:
         """A `segment` event once the segment signal (e.g. the hip opening as the hips lift to move
@@ -229,7 +241,7 @@ class Engine:
         return next((i for i, c in enumerate(self.ex.posture) if self._checked[i] and not c.holds(world, image)),
                     None)
 
-    def _measurement(self, t_s, world, image, progress, value, side, checks_side) -> Measurement:
+    def _measurement(self, t_s, world, image, progress, value, side, checks_side, seen_s) -> Measurement:
         failed = self._failed(world, image)
         posture = None if failed is None else self.ex.posture[failed]
         position_ok = failed is None or failed >= len(self.ex.position)
@@ -240,22 +252,26 @@ class Engine:
         moving = self._segment_since is not None
         reason = posture.cue if posture is not None else self.ex.segment.cue if moving else ""
         return Measurement(t_s, progress, value, side, posture is None and not moving,
-                           reason=reason, checks=checks, position_ok=position_ok)
+                           reason=reason, checks=checks, position_ok=position_ok, seen_s=seen_s)
 
-    def _progress(self, values: tuple[float, ...]) -> float:
+    def _progress(self, values: tuple[float, ...]) -> tuple[float, np.ndarray]:
         """The counting signal in nominal units (see analyzers): one phase, several moving together,
-        or a cycle from phase 1 (-1) to phase 2 (+1)."""
+        or a cycle from phase 1 (-1) to phase 2 (+1); and the phases it was read from."""
         p = np.array([(v - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases)])
         if self.ex.shape == "cycle":  # the two phases read from this view, off one signal: seen together
             first, second = p[self._applies]
-            return float(np.nan_to_num((second - first) / 2))
-        p = p[~np.isnan(p)]  # the phases seen in this frame (and read from this view)
+            return float(np.nan_to_num((second - first) / 2)), np.flatnonzero(self._applies)
+        seen = np.flatnonzero(~np.isnan(p))  # the phases seen in this frame (and read from this view)
+        p = p[seen]
         if np.count_nonzero(self._applies) > 1:
             # Below its start a phase is at rest however low it reads (a bird dog's leg seen from its
             # feet end, 15 degrees under the file's start): phases seen in turns must agree on rest.
             p = np.maximum(p, 0.0)
         how = self.ex.counting.together
-        return float(p.min() if how == "min" else p.max() if how == "max" else p.mean())
+        if how == "mean":
+            return float(p.mean()), seen
+        k = int(p.argmin() if how == "min" else p.argmax())
+        return float(p[k]), seen[k:k + 1]
 
     def finish(self) -> list[Event]:
         return self.analyzer.finish(self.last_t_s or 0.0)
