@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, deque
-from itertools import groupby
 from dataclasses import dataclass
+from itertools import groupby
 
 import numpy as np
 
@@ -318,10 +318,7 @@ class RepCounter:
         if self._unseen is not None:
             # The body came back while MediaPipe saw nobody: somewhere in the dropout, at best its middle.
             end_s = sum(self._unseen) / 2
-        elif self._half_s is not None and not self._kept:
-            # (After a limb's last value was kept until now, the return was not seen: the rep ended by
-            # now. real_dev bird_dog_polybag, its leg lost for 1 s on the way back: projected on from
-            # there, its first rep ended after its second began.)
+        elif self._half_s is not None and not self._kept:  # (kept: the return was not seen, see below)
             # A minimum-jerk return that has covered `share` of its way is at tau of its time, halfway at
             # 0.5: the rest takes (1 - tau) / (tau - 0.5) times the halfway-to-now time (none once back).
             tau = _minjerk_time(min(fallen / rise, 1.0) if rise > 0 else 1.0)
@@ -332,6 +329,9 @@ class RepCounter:
             if hi.left_s is not None and hi.left_s < self._half_s:
                 lingered = min(lingered, self._half_s - hi.left_s)
             end_s = t_s + lead * lingered
+        # After a limb's last value was kept until now, the rep ended by now: its return was not seen
+        # (real_dev bird_dog_polybag, its leg lost for 1 s on the way back: projected on from there, its
+        # first rep ended after its second began).
         self._half_s = None  # this return's: the next one times its own (a rep whose return came in one
         # frame, a far-side limb lost from view, took the last one's and ended 10 s late: real_dev
         # bird_dog_pwarenfo replayed)
