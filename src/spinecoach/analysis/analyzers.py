@@ -32,8 +32,9 @@ from spinecoach.exercises.spec import Counting
 HOLD_NOTES = ((30.0, "Longer adds no flexibility"), (60.0, "Now it costs muscle performance"))
 
 
-# A stretch near the rest this long is a stay there, not a blip (two frames of MediaPipe's at 30 fps):
-# a rep's rise begins where the last such stay ended (RepCounter._onset).
+# A stretch near the rest this long is a stay there, not a blip: a rep's rise begins where the last
+# such stay ended (RepCounter._onset). No clip tuned it: it is longer than MediaPipe's two-frame dips
+# (bundled open_book_right_oblique), and at it no count changed on any source (2026-11-27).
 STAY_S = 0.2
 
 # The reason of a measurement whose landmarks MediaPipe does not see, before the part's name (the

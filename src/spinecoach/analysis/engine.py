@@ -78,6 +78,7 @@ class Engine:
         self._by_view = any(x.views for x in exercise.phases + exercise.posture)
         self._views: deque = deque()  # (t_s, view degrees, in position, head_toward) of the last VIEW_S
         self._applies = np.ones(len(exercise.phases), bool)
+        self._applied = np.flatnonzero(self._applies)  # their indices, set with _applies (_progress)
         self._checked = np.ones(len(exercise.posture), bool)  # posture conditions checked from this view
         self._applies_view: str | None = None  # the view class _applies was set for
         self._view_t_s = -np.inf
@@ -151,10 +152,10 @@ class Engine:
                 applies = np.array([not ph.views or view_in(now, ph.views) for ph in self.ex.phases])
                 if before is not None and not np.array_equal(applies, self._applies) \
                         and isinstance(self.analyzer, RepCounter):
-                    # Another signal is read from now on: the person's range and the rep in progress
-                    # were measured on the old one, in its own units.
+                    # Another signal is read from now on: the person's range was measured on the old
+                    # one, in its own units (RepCounter.new_signal).
                     self.analyzer.new_signal()
-                self._applies = applies
+                self._applies, self._applied = applies, np.flatnonzero(applies)
                 # Where it is not known which end the camera sees, every condition is checked.
                 self._checked = np.array([not c.views or now == "end" or view_in(now, c.views)
                                           for c in self.ex.posture])
@@ -259,8 +260,8 @@ class Engine:
         or a cycle from phase 1 (-1) to phase 2 (+1); and the phases it was read from."""
         p = np.array([(v - ph.start) / (ph.peak - ph.start) for v, ph in zip(values, self.ex.phases)])
         if self.ex.shape == "cycle":  # the two phases read from this view, off one signal: seen together
-            first, second = p[self._applies]
-            return float(np.nan_to_num((second - first) / 2)), np.flatnonzero(self._applies)
+            first, second = p[self._applied]
+            return float(np.nan_to_num((second - first) / 2)), self._applied
         seen = np.flatnonzero(~np.isnan(p))  # the phases seen in this frame (and read from this view)
         p = p[seen]
         if np.count_nonzero(self._applies) > 1:
