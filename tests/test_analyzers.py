@@ -330,6 +330,19 @@ def test_a_real_rep_after_a_long_stay_higher_up_starts_there():
     assert abs(first["start_s"] - 15.9) < 1.0 and abs(first["end_s"] - 22.9) < 1.0
 
 
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_real_rep_after_small_movements_and_a_stay_higher_up_starts_at_its_own_rise():
+    # bird_dog_pwarenfo done in 0.7 of the time: the stay higher up (above) now lasts under max_rep_s, so
+    # the rest stays the one he left at 2.9 s; two small movements came back to the higher level, never
+    # near that rest. The first rep (labels 11.1-16.0 s) began at its own rise, not at 2.9 s.
+    from spinecoach.pose.track import LandmarkTrack
+
+    whole = real("bird_dog_pwarenfo")
+    track = LandmarkTrack(whole.timestamps_ms * 0.7, whole.image, whole.world, whole.meta)
+    first = analyzed(track, "bird_dog")["reps"][0]
+    assert abs(first["start_s"] - 15.9 * 0.7) < 1.0
+
+
 def test_a_rep_after_a_partial_one_starts_when_its_own_rise_begins():
     # A partial movement, back to a little above the rest (0.04: far enough, return_share of its rise,
     # for the counter to see it come back), still there 3 s, then a full rep.

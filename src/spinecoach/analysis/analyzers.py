@@ -404,7 +404,11 @@ class RepCounter:
         began. Otherwise a stretch counts if it lasted STAY_S: a movement too small to be confirmed
         (MediaPipe read the bundled seated rotation's partial turn as 0.15 of the range) began the rep
         after it 4 s early; a dip of two frames on the way up is MediaPipe's (bundled
-        open_book_right_oblique)."""
+        open_book_right_oblique).
+        After a small movement that came back higher than the rest and stayed there (no stretch near
+        it), the rise began at the lowest point since that movement came back: real_dev
+        bird_dog_pwarenfo done in 0.7 of the time, settled higher after two small movements, began its
+        first rep 8 s early, where it had left the rest."""
         start = a.left_s or a.t_s
         small = self._small_back_s is not None and self._small_back_s > start
         near = a.p + 0.1 * (b.p - a.p)
@@ -414,10 +418,11 @@ class RepCounter:
         runs = [(g[0], g[-1]) for ok, g in groups if ok]
         if not small:
             runs = [(i, j) for i, j in runs if i > 0 and after[j][0] - after[i][0] >= STAY_S]
-        if not runs:
+        if runs:
+            first, last = runs[-1]
+            after = after[:last + 1] if small else after[first:last + 1]
+        elif not small or not after:
             return start
-        first, last = runs[-1]
-        after = after[:last + 1] if small else after[first:last + 1]
         low = min(p for _, p in after)
         return max(start, max(t for t, p in after if p <= low + self.c.turn * self._nominal / 3))
 
