@@ -115,6 +115,25 @@ def test_a_rep_far_below_the_persons_own_reps_is_partial_even_above_the_floor():
     assert c.count == 4 and len(kinds(events, "partial_rep")) == 1
 
 
+def test_once_the_person_showed_a_smaller_range_the_floor_follows_it_but_not_down_to_partials():
+    # Reps of 0.6 of the nominal range: a 0.42 one, under the file's floor (0.5), is a rep once two reps
+    # showed this person's range (0.7 of their median), not before; a 0.25 one stays partial.
+    keys, end, _ = reps_signal([3.0] * 5, [0.42, 0.6, 0.6, 0.42, 0.25])
+    c = RepCounter(COUNTING)
+    events = run(c, curve(keys), end, noise=0.01)
+    assert c.count == 3 and [e.rep.start_s < 3.0 for e in kinds(events, "partial_rep")] == [True, False]
+
+
+def test_a_real_sized_bird_dog_with_a_smaller_range_counts_every_rep():
+    # Tune t_bird_dog_az225_fast_mid_start with 0.7 of its range (the benchmark's `tune-smaller`): one
+    # right rep read 0.497 of the nominal range, under the floor, after 3 reps had shown the range.
+    from spinecoach.dev.accuracy import MULTIVIEW, smaller
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = smaller(LandmarkTrack.load(MULTIVIEW / "tune" / "t_bird_dog_az225_fast_mid_start.track.npz"))
+    assert analyzed(track, "bird_dog")["rep_count_by_side"] == {"left": 4, "right": 4}
+
+
 def test_a_new_signal_forgets_the_persons_range_read_on_the_old_one():
     # Reps of 1.6 on one signal, then the view changes and another signal reads them as 0.7: under half
     # of the old range, they are partial unless that range is forgotten.

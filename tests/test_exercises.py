@@ -64,6 +64,14 @@ def test_a_share_of_frames_above_one_is_refused(copy):
         exercises.load(path)
 
 
+def test_a_floor_that_follows_the_person_is_read_and_bounded(copy):
+    path = copy(lambda s: s.replace("min_in_position = 0.75", "min_in_position = 0.75\nown_floor = 0.8"))
+    assert exercises.load(path).counting.own_floor == 0.8
+    path = copy(lambda s: s.replace("min_in_position = 0.75", "min_in_position = 0.75\nown_floor = -1"))
+    with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.own_floor must be between 0 and 2"):
+        exercises.load(path)
+
+
 def test_a_negative_time_is_refused(copy):
     path = copy(lambda s: s.replace("min_rep_s = 0.8", "min_rep_s = -0.8"))
     with pytest.raises(ExerciseError, match=r"cat_cow.toml: counting.min_rep_s must not be negative"):

@@ -8,8 +8,9 @@ own movement.
 Reps: a rep is a swing between two turning points of the signal, found with hysteresis (an extreme
 is confirmed once the signal has come back from it by `turn`): for an out-and-back exercise the
 return from a peak to rest, for a cycle the swing from the first phase's extreme to the second's.
-A swing counts when it covers at least `min_range` of the nominal range and at least
-`relative_partial` of the person's own median rep on that side; smaller swings that still left
+A swing counts when it covers at least `min_range` of the nominal range (once two reps showed the
+person's range, at most `own_floor` of their median rep) and at least `relative_partial` of the
+person's own median rep on that side; smaller swings that still left
 `turn` behind are partial reps. Nothing waits for stillness: a person may start moving at once. A
 rep's rest points must be in the exercise's position (e.g. on hands and knees), and a long spell out
 of it starts afresh, so movements between exercises are not reps. Time is media time.
@@ -173,7 +174,11 @@ class RepCounter:
         # Per side: people are often stiffer one way, and MediaPipe reads some turns larger one way.
         ranges = self._ranges.get(side)
         own = self.c.relative_partial * statistics.median(ranges) if ranges else 0.0
-        return max(self.c.min_range * self._nominal, own)
+        floor = self.c.min_range * self._nominal
+        every = [r for rs in self._ranges.values() for r in rs]
+        if len(every) >= 2:  # the person showed their range: a stiff back's smaller reps count (own_floor)
+            floor = min(floor, self.c.own_floor * statistics.median(every))
+        return max(floor, own)
 
     @property
     def _nominal(self) -> float:
