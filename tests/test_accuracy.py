@@ -101,6 +101,16 @@ def test_a_clip_after_another_follows_it_one_frame_later_with_its_truth_shifted(
 
 
 @pytest.mark.skipif(not accuracy.REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_session_from_one_exercise_to_the_next_is_analysed_as_every_third_one():
+    # A cobra, then a bird dog: counted as a bird dog (its own), not as cobra (the clip before counts
+    # there), and as every other exercise, where anything counted is a false count.
+    clip = next(c for c in accuracy.real_clips() if c.name == "cobra_atc40+bird_dog_polybag")
+    own, cross = accuracy.evaluate([clip], ["bird_dog", "cobra", "cat_cow", "open_book"])
+    assert [r["exercise"] for r in own] == ["bird_dog"] and {c["as"] for c in cross} == {"cat_cow", "open_book"}
+    assert accuracy.table(own, cross)["real-after-other/false_counts"] == {"analyses": 2, "with_counts": 0}
+
+
+@pytest.mark.skipif(not accuracy.REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
 def test_real_clips_of_untracked_exercises_are_kept_for_the_false_counts_only():
     names = set(exercises.available())
     clips = accuracy.real_clips(known=names)

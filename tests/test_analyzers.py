@@ -311,6 +311,16 @@ def test_an_arm_swept_up_on_all_fours_without_the_leg_is_no_bird_dog():
     assert any("opposite leg" in note for note in summary["notes"])
 
 
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="needs ../shared/real_dev")
+def test_a_leg_level_while_lying_prone_is_no_bird_dog_leg_for_the_next_movement():
+    from spinecoach.dev.accuracy import after
+
+    # A real prone superman (arms and legs level, off the floor), then the real thread the needle (a
+    # hard cut): its arm sweep found the leg "lifted" in the superman, out of the position on all fours.
+    track, _ = after(real("superman_wanshape"), real("thread_the_needle_tobefrank"), {"reps": [], "holds": []})
+    assert analyzed(track, "bird_dog")["rep_count"] == 0
+
+
 def test_a_rep_held_long_at_its_peak_counts_from_its_rest():
     # 10 s at the top (bird dogs are taught with 7-8 s holds), a wobble as the arm starts down: the
     # rest is 11 s old by then, but the body held the peak and settled nowhere else.

@@ -222,8 +222,10 @@ class RepCounter:
             self._start_votes[m.side] += 1
         here = _Extreme(m.t_s, p, m.value, m.side, m.checks, m.posture_ok, m.position_ok)
         # A required part (the side bend) comes at the end of the range, within this rep: after the
-        # rest it started from, not in the return of the previous one.
-        if self.required and abs(p) >= self.c.min_range and self.rest is not None:
+        # rest it started from, not in the return of the previous one; and in the exercise's position
+        # (a bird dog's leg is lifted on all fours, not lying prone with the legs level: real_dev
+        # thread_the_needle_tobefrank right after a cobra counted a bird dog rep on the cobra's legs).
+        if self.required and m.posture_ok and abs(p) >= self.c.min_range and self.rest is not None:
             self._passed.update(check for check, ok in m.checks if ok and check in self.required)
         if self.lo is None:
             self.lo = self.hi = here
