@@ -441,7 +441,8 @@ def evaluate(clips: list[Clip], exercise_names: list[str], progress=None) -> tup
             if name != clip.exercise and clip.source in VARIANTS and clip.before is None:
                 continue  # the variants' cross analyses say little the originals do not, but a session
                 # going from one exercise to the next (real-after-other) is analysed as every third one
-            if name != clip.exercise and any(x == name or _variants(name, x) for x in (clip.exercise, clip.before) if x):
+            counts_there = (x for x in (clip.exercise, clip.before) if x)
+            if name != clip.exercise and any(x == name or _variants(name, x) for x in counts_there):
                 continue  # a variant of the same exercise (child's pose on a roller) is not a false count
             summary = app.analyze_track(clip.track, spec).summary()
             if name == clip.exercise:

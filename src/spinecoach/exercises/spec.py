@@ -243,8 +243,8 @@ def _views(r: _Reader, default) -> tuple[str, ...]:
     if not set(views) <= set(VIEWS) or (default != () and not views):
         r.fail("views", f"must list some of {', '.join(VIEWS)}")
     return views
-COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "own_floor", "return_share", "min_rep_s",
-                          "posture_grace_s", "max_rep_s", "together", "min_in_position"),
+COUNTING_KEYS = {"reps": ("max_gap_s", "min_range", "turn", "relative_partial", "own_floor", "return_share",
+                          "min_rep_s", "posture_grace_s", "max_rep_s", "together", "min_in_position"),
                  "hold": ("max_gap_s", "enter", "enter_rise", "exit", "level_share", "min_hold_s", "unseen_s")}
 
 
