@@ -322,11 +322,14 @@ class RepCounter:
             # A movement too small for a rep (a wobble on the way out, a partial) leaves the rest where
             # it was: the next rep is still measured from there, but begins after it (_onset).
             self._small_back_s = t_s
+        # Where the return ends. After a limb's last value was kept until now, by now: its return was
+        # not seen (real_dev bird_dog_polybag, its leg lost for 1 s on the way back: projected on from
+        # there, its first rep ended after its second began).
         end_s = t_s
         if self._unseen is not None:
             # The body came back while MediaPipe saw nobody: somewhere in the dropout, at best its middle.
             end_s = sum(self._unseen) / 2
-        elif self._half_s is not None and not self._kept:  # (kept: the return was not seen, see below)
+        elif self._half_s is not None and not self._kept:
             # A minimum-jerk return that has covered `share` of its way is at tau of its time, halfway at
             # 0.5: the rest takes (1 - tau) / (tau - 0.5) times the halfway-to-now time (none once back).
             tau = _minjerk_time(min(fallen / rise, 1.0) if rise > 0 else 1.0)
@@ -337,9 +340,6 @@ class RepCounter:
             if hi.left_s is not None and hi.left_s < self._half_s:
                 lingered = min(lingered, self._half_s - hi.left_s)
             end_s = t_s + lead * lingered
-        # After a limb's last value was kept until now, the rep ended by now: its return was not seen
-        # (real_dev bird_dog_polybag, its leg lost for 1 s on the way back: projected on from there, its
-        # first rep ended after its second began).
         self._half_s = None  # this return's: the next one times its own (a rep whose return came in one
         # frame, a far-side limb lost from view, took the last one's and ended 10 s late: real_dev
         # bird_dog_pwarenfo replayed)
