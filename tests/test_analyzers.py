@@ -183,6 +183,25 @@ def test_a_rest_confirmed_by_a_blip_is_in_position_if_the_body_stays_there_in_it
     assert c.count == 2
 
 
+def test_a_low_out_of_position_is_no_rest_once_a_peak_came_after_it():
+    """Out of position, a low, a rise and one of MediaPipe's jumps straight back near the low, in
+    position there: the stay at the low ended at the peak, so it is no rest in the position."""
+    keys = [(0.0, 0.0), (1.0, 0.0), (2.0, 1.0), (2.4, 1.0), (2.433, 0.1), (2.5, 0.05), (4.0, 0.05)]
+    c = RepCounter(COUNTING)
+    run(c, curve(keys), 4.0, posture=lambda t: t > 2.42)
+    assert c.count == 0
+
+
+def test_a_bird_dog_from_the_head_end_is_no_open_book():
+    # Check c_bird_dog_az090_continuous: MediaPipe reads the first second as a side-lying body turning,
+    # out of position, then jumps into the position: analysed as open book it counted a rep there.
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(MULTIVIEW / "check" / "c_bird_dog_az090_continuous.track.npz")
+    assert analyzed(track, "open_book")["rep_count"] == 0
+
+
 def test_a_wobble_on_the_way_out_keeps_the_rest_the_rep_started_from():
     """Rest in position, a small rise and dip read out of position (MediaPipe losing the body's turn
     for a moment), then the full rep: it counts from the rest, not from the dip."""

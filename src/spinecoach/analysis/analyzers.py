@@ -246,17 +246,19 @@ class RepCounter:
             self.lo.left_s = m.t_s
         if self.hi.p - p <= turn / 3:
             self.hi.left_s = m.t_s
-        if m.posture_ok and p - self.lo.p < turn:
-            # In position during the stay at this low (while within a turn of it, also after a blip
-            # confirmed it): the lowest frame itself may be one MediaPipe still places out of it as the
-            # body settles.
-            self.lo.posture_ok = True
         if self.trend >= 0 and self.hi.p - p >= turn:  # a peak is confirmed
             events += self._peak(self.hi)
             self.trend, self.lo = -1, here
         elif self.trend <= 0 and p - self.lo.p >= turn:  # a low is confirmed
             events += self._low(self.lo)
             self.trend, self.hi = 1, here
+        if m.posture_ok and p - self.lo.p < turn:
+            # In position during the stay at this low (while within a turn of it, also after a blip
+            # confirmed it): the lowest frame itself may be one MediaPipe still places out of it as the
+            # body settles. A peak confirmed since ended that stay (checked after it: a body out of
+            # position at a low, up to a peak and back down in one of MediaPipe's jumps is no rest in
+            # the position; check c_bird_dog_az090 analysed as open book counted a rep so).
+            self.lo.posture_ok = True
         if self.shape == "out_and_back" and self.top is not None and self.start_lo is not None:
             events += self._returned(p, m.t_s)
         if self._pending is not None:
