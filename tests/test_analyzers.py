@@ -637,3 +637,13 @@ def test_two_right_turns_seen_45_degrees_off_the_front_are_two():
     track = LandmarkTrack.load(MULTIVIEW / "tune" / "t_seated_rotation_az135_partial.track.npz")
     summary = analyzed(track, "seated_rotation")
     assert summary["rep_count_by_side"] == {"left": 3, "right": 3}
+
+
+def test_rising_out_of_a_childs_pose_seen_from_the_head_end_is_no_cat_cow():
+    # Check c_childs_pose_az090_standard: from the head end its rise out of the pose swung the head
+    # from far below the cat-cow's range up to the cow's; analysed as cat-cow it counted a rep.
+    from spinecoach.dev.accuracy import MULTIVIEW
+    from spinecoach.pose.track import LandmarkTrack
+
+    track = LandmarkTrack.load(MULTIVIEW / "check" / "c_childs_pose_az090_standard.track.npz")
+    assert analyzed(track, "cat_cow")["rep_count"] == 0
