@@ -170,7 +170,8 @@ class RepCounter:
         self._ranges = {}
 
     def need(self, side: str | None = None) -> float:
-        """The swing a full rep must cover: the file's floor, or the person's own range if larger."""
+        """The swing a full rep must cover: the file's floor (down to `own_floor` of the person's median
+        rep once two reps showed it), or `relative_partial` of their own reps on this side if larger."""
         # Per side: people are often stiffer one way, and MediaPipe reads some turns larger one way.
         ranges = self._ranges.get(side)
         own = self.c.relative_partial * statistics.median(ranges) if ranges else 0.0
