@@ -10,7 +10,8 @@ is confirmed once the signal has come back from it by `turn`): for an out-and-ba
 return from a peak to rest, for a cycle the swing from the first phase's extreme to the second's.
 A swing counts when it covers at least `min_range` of the nominal range (once two reps showed the
 person's range, at most `own_floor` of their median rep) and at least `relative_partial` of the
-person's own median rep on that side; smaller swings that still left
+person's own median rep on that side (a rep's size there read at its extremes' steady level, not
+from one misplaced frame); smaller swings that still left
 `turn` behind are partial reps. Nothing waits for stillness: a person may start moving at once. A
 rep's rest points must be in the exercise's position (e.g. on hands and knees), and a long spell out
 of it starts afresh, so movements between exercises are not reps. Time is media time.
@@ -18,6 +19,8 @@ of it starts afresh, so movements between exercises are not reps. Time is media 
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import statistics
 from collections import Counter, deque
 from dataclasses import dataclass
@@ -367,6 +370,19 @@ class RepCounter:
         """A swing from a to b in nominal units (a turn: b's distance from square)."""
         return abs(b.p) if self.from_zero else abs(b.p - a.p)
 
+    def _steady_size(self, a: _Extreme, b: _Extreme) -> float:
+        """A rep's size for the person's range: each extreme as the median of its frame and the frames
+        either side of it. A single frame MediaPipe misplaced at a rep's top is not the person's range
+        (validate v_open_book_az135_fast: two such frames in its first three reps made the other three
+        "well under your own" reps)."""
+        def steady(e: _Extreme) -> float:
+            i = bisect.bisect_left(self._recent, e.t_s, key=lambda tp: tp[0])
+            near = [p for _, p in itertools.islice(self._recent, max(i - 1, 0), i + 2)]
+            return float(np.median(near)) if len(near) == 3 else e.p
+
+        steady_size = abs(steady(b)) if self.from_zero else abs(steady(b) - steady(a))
+        return min(self._size(a, b), steady_size)
+
     def _swing(self, a: _Extreme | None, b: _Extreme, end_s: float | None = None) -> list[Event]:
         """A rep from a to b (and, out-and-back, back to rest at end_s): counted when its rest points
         were in the exercise's position and it covered the person's range."""
@@ -400,7 +416,7 @@ class RepCounter:
             return [Event("partial_rep", end_s, rep=rep)]
         if missing:  # the whole range, but a required part (the side bend) never came
             return [Event("incomplete_rep", end_s, rep=rep, text=", ".join(sorted(missing)))]
-        self._ranges.setdefault(side, []).append(size)
+        self._ranges.setdefault(side, []).append(self._steady_size(a, b))
         self.count += 1
         self.count_by_side[side] += 1
         return [Event("rep", end_s, rep=rep)]
