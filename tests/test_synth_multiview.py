@@ -15,7 +15,8 @@ from spinecoach.synth.clips import LOOKS
 from spinecoach.synth.clips import CLIPS
 from spinecoach.synth.multiview import (AZIMUTHS, BY_NAME, CHECK, CHECK_LOOKS, ENTRIES, EXERCISES, OBLIQUE_SEED,
                                         OBLIQUE_TUNE, PHYSIO, PHYSIO_LOOKS, PHYSIO_TUNE2, PHYSIO_VALIDATE2,
-                                        SPLIT_LOOKS, TUNE3, TUNE3_SEED, TUNE4, TUNE4_SEED, expected_truth, view_of)
+                                        SPLIT_LOOKS, TUNE3, TUNE3_SEED, TUNE4, TUNE4_SEED, TUNE5, TUNE5_SEED,
+                                        expected_truth, view_of)
 
 BENCH = Path(__file__).parents[1] / "benchmarks" / "multiview"
 COMMITTED = sorted(BENCH.glob("*/*.json"))
@@ -65,7 +66,7 @@ def test_tune_sees_every_exercise_from_four_azimuths_with_both_ends(exercise):
     if exercise in OBLIQUE_TUNE:
         t = entries("tune", exercise)
         assert {45, 135, 225, 315} <= {e.clip.azimuth_deg for e in t}
-        assert len(t) == 7 + len(TUNE3.get(exercise, ())) + len(TUNE4.get(exercise, ()))
+        assert len(t) == 7 + sum(len(r.get(exercise, ())) for r in (TUNE3, TUNE4, TUNE5))
         assert {e.clip.look for e in t} <= set(SPLIT_LOOKS["tune"])
 
 
@@ -90,6 +91,13 @@ def test_fourth_tune_round_uses_tune_bodies_and_the_routine_validate_round_two_u
     assert {e.clip.look for e in t4 if e.clip.exercise in EXERCISES} <= set(SPLIT_LOOKS["tune"])
     v2 = [e for e in ENTRIES if e.split == "validate" and e.clip.exercise in PHYSIO and 10 <= e.clip.seed % 100 < 20]
     assert len(v2) == sum(map(len, PHYSIO_VALIDATE2.values())) and {e.clip.look for e in v2} <= set(PHYSIO_LOOKS)
+
+
+def test_fifth_tune_round_uses_tune_bodies_from_the_ends_at_table_height():
+    t5 = [e for e in ENTRIES if TUNE5_SEED <= e.clip.seed < TUNE5_SEED + 1000]
+    assert len(t5) == sum(map(len, TUNE5.values())) and {e.split for e in t5} == {"tune"}
+    assert {e.clip.look for e in t5} <= set(SPLIT_LOOKS["tune"])
+    assert all(e.clip.view in ("head", "feet") and e.clip.camera_h_m >= 0.75 for e in t5)
 
 
 @pytest.mark.parametrize("split,low,high", [("tune", 2, 4), ("validate", 2, 4)])
