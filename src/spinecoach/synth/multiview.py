@@ -100,7 +100,9 @@ CHECK_SEED = 80_000  # + 100 * exercise (in EXERCISES + PHYSIO; non-exercise cli
 # and lying prone seen from the head end with a table-height camera (the tune split's head-end child's
 # pose was filmed from the floor, 0.32 m; a check clip at 0.48 m failed), so that work on them need not
 # look at the validate clips. Every clip from table height (see catalogue()).
-TUNE5 = {"bird_dog": ((270, "paused", "ben"),)}
+TUNE5 = {"bird_dog": ((270, "paused", "ben"),),
+         "childs_pose": ((90, "standard", "dora"),),
+         "cobra": ((90, "standard", "chidi"),)}
 TUNE5_SEED = 66_000  # + 100 * exercise + slot
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
