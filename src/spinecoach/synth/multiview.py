@@ -100,9 +100,10 @@ CHECK_SEED = 80_000  # + 100 * exercise (in EXERCISES + PHYSIO; non-exercise cli
 # and lying prone seen from the head end with a table-height camera (the tune split's head-end child's
 # pose was filmed from the floor, 0.32 m; a check clip at 0.48 m failed), so that work on them need not
 # look at the validate clips. Every clip from table height (see catalogue()).
-TUNE5 = {"bird_dog": ((270, "paused", "ben"),),
+TUNE5 = {"bird_dog": ((270, "paused", "ben"), (270, "continuous", "dora")),
          "childs_pose": ((90, "standard", "dora"),),
-         "cobra": ((90, "standard", "chidi"),)}
+         "cobra": ((90, "standard", "chidi"),),
+         "cat_cow": ((270, "paused", "ana"),)}
 TUNE5_SEED = 66_000  # + 100 * exercise + slot
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
