@@ -101,9 +101,9 @@ CHECK_SEED = 80_000  # + 100 * exercise (in EXERCISES + PHYSIO; non-exercise cli
 # pose was filmed from the floor, 0.32 m; a check clip at 0.48 m failed), so that work on them need not
 # look at the validate clips. Every clip from table height (see catalogue()).
 TUNE5 = {"bird_dog": ((270, "paused", "ben"), (270, "continuous", "dora")),
-         "childs_pose": ((90, "standard", "dora"),),
-         "cobra": ((90, "standard", "chidi"),),
-         "cat_cow": ((270, "paused", "ana"),)}
+         "childs_pose": ((90, "standard", "dora"), (90, "no_lead", "ana")),
+         "cobra": ((90, "standard", "chidi"), (270, "standard", "ben")),
+         "cat_cow": ((270, "paused", "ana"), (270, "mid_start", "chidi"))}
 TUNE5_SEED = 66_000  # + 100 * exercise + slot
 PHYSIO = tuple(PHYSIO_TUNE)
 PHYSIO_LOOKS = ("ivo", "june")
