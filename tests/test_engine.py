@@ -161,18 +161,20 @@ def test_cat_cow_is_read_in_the_image_from_the_head_end_and_not_from_the_feet_en
 
 def test_childs_pose_is_held_from_the_head_end_and_lying_flat_there_is_not():
     # From the head end the knees hide and MediaPipe reads the legs straight: the fold is read from
-    # the head hanging below the shoulders. The tune clip's hold is found to within half a second;
-    # before, nothing was (the knees unseen). Lying flat on the front drops the head as low: the hips
-    # above the shoulders in the image tell it apart (the cobra clip's prone start and end).
+    # the head hanging below the shoulders. Lying flat on the front drops the head as low: the chest
+    # high over the hands tells the pose apart (the cobra clips' prone start and end), from a floor
+    # camera (0.32 m) and from a table (0.76, 0.88 m: no hold was found there when the hips' drop in
+    # the image told it apart). Each hold to within 0.6 s.
     ex = spec.get("childs_pose")
-    (truth,) = json.loads((TUNE / "t_childs_pose_az090_quick.json").read_text())["holds"]
-    s = app.analyze_track(LandmarkTrack.load(TUNE / "t_childs_pose_az090_quick.track.npz"), ex).summary()
-    seen = s["range"]["views_s"]
-    assert max(seen, key=seen.get) == "head_end"
-    (hold,) = s["holds"]
-    assert abs(hold["start_s"] - truth["start_s"]) < 0.5 and abs(hold["end_s"] - truth["end_s"]) < 0.5
-    for name in ("t_cobra_az090_slow_entry", "t_cat_cow_az090_continuous", "t_bird_dog_az090_mid_start",
-                 "t_none_az090_quadruped_fidget", "t_open_book_az090_paused"):
+    for name in ("t_childs_pose_az090_quick", "t_childs_pose_az090_no_lead", "t_childs_pose_az090_standard"):
+        (truth,) = json.loads((TUNE / f"{name}.json").read_text())["holds"]
+        s = app.analyze_track(LandmarkTrack.load(TUNE / f"{name}.track.npz"), ex).summary()
+        seen = s["range"]["views_s"]
+        assert max(seen, key=seen.get) == "head_end", name
+        (hold,) = s["holds"]
+        assert abs(hold["start_s"] - truth["start_s"]) < 0.6 and abs(hold["end_s"] - truth["end_s"]) < 0.6, name
+    for name in ("t_cobra_az090_slow_entry", "t_cobra_az090_standard", "t_cat_cow_az090_continuous",
+                 "t_bird_dog_az090_mid_start", "t_none_az090_quadruped_fidget", "t_open_book_az090_paused"):
         assert app.analyze_track(LandmarkTrack.load(TUNE / f"{name}.track.npz"), ex).summary()["holds"] == [], name
 
 
@@ -193,16 +195,20 @@ def test_a_view_nothing_is_read_from_still_tells_the_position():
 
 def test_a_childs_pose_right_after_another_exercise_is_read_from_the_view_it_is_seen_from():
     # The real 92 s bird dog clip ends with 40 s of kneeling up and talking to the camera (an end
-    # view); the real child's pose cut in after it is seen side-on. With no frame in the position to
+    # view); the real child's poses cut in after it are seen side-on. With no frame in the position to
     # read the view from, the last seconds tell it: the hold starts within 0.5 s of its label (2.4 s
-    # late when the whole 10 s window decided).
+    # late when the whole 10 s window decided). The frames that tell it are those in the position as
+    # seen from their own view: yogagym's pose, already held at the cut, fails the head end's own
+    # condition (the chest high over the hands), and its hold started 2.4 s late, not 1.5, while the
+    # recent view's conditions picked them.
     from spinecoach.dev.accuracy import REAL_DEV, after
 
-    name = "childs_pose_wanshape"
-    track, truth = after(LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz"),
-                         LandmarkTrack.load(REAL_DEV / f"{name}.track.npz"), json.loads((REAL_DEV / f"{name}.json").read_text()))
-    (hold,) = app.analyze_track(track, spec.get("childs_pose")).summary()["holds"]
-    assert abs(hold["start_s"] - truth["holds"][0]["start_s"]) < 0.5
+    for name, within_s in (("childs_pose_wanshape", 0.5), ("childs_pose_yogagym", 1.6)):
+        track, truth = after(LandmarkTrack.load(REAL_DEV / "bird_dog_pwarenfo.track.npz"),
+                             LandmarkTrack.load(REAL_DEV / f"{name}.track.npz"),
+                             json.loads((REAL_DEV / f"{name}.json").read_text()))
+        (hold,) = app.analyze_track(track, spec.get("childs_pose")).summary()["holds"]
+        assert abs(hold["start_s"] - truth["holds"][0]["start_s"]) < within_s, name
 
 
 def test_the_view_is_still_told_after_nobody_is_seen_for_longer_than_its_recent_window():

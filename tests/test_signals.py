@@ -74,6 +74,18 @@ def test_image_drop_reads_a_shoulder_drop_against_the_trunk_in_the_image_whateve
     assert either.compute(world, image) == pytest.approx(s.compute(world, image))  # whichever drops
 
 
+def test_drop_reads_how_far_below_against_a_length_in_any_direction():
+    world = np.zeros((33, 3))
+    world[INDEX["left_shoulder"]] = (0.2, -0.3, 0.1)  # y down; the shoulders 0.4 m apart, across the depth
+    world[INDEX["right_shoulder"]] = (-0.2, -0.3, 0.1)
+    world[INDEX["left_wrist"]] = (0.2, 0.1, -0.5)  # the hands 0.4 m below the shoulders, in front
+    world[INDEX["right_wrist"]] = (-0.2, 0.1, -0.5)
+    s = Signal("drop", ("mid_shoulder", "mid_wrist"), ("left_shoulder", "right_shoulder"))
+    assert s.compute(world) == pytest.approx(45.0)  # 0.4 below against 0.4: whatever the depth
+    assert Signal("drop", ("mid_wrist", "mid_shoulder"), ("left_shoulder", "right_shoulder")).compute(world) \
+        == pytest.approx(-45.0)  # above: negative
+
+
 def test_an_end_view_is_the_head_or_the_feet_end_only_when_the_trunk_clearly_points_that_way():
     from spinecoach.analysis.signals import head_toward, view_class, view_in
 

@@ -23,7 +23,7 @@ INDEX = {name: i for i, name in enumerate(LANDMARKS)}
 MIDPOINTS = {f"mid_{part}": (INDEX[f"left_{part}"], INDEX[f"right_{part}"])
              for part in ("shoulder", "hip", "ear", "knee", "ankle", "wrist", "elbow")}
 SIGNAL_TYPES = ("joint_angle", "elevation", "tilt", "relative_elevation", "line_angle", "axis_angle", "twist",
-                "side_bend", "distance_ratio", "image_drop")
+                "side_bend", "distance_ratio", "image_drop", "drop")
 
 
 def mirror(name: str) -> str:
@@ -79,7 +79,10 @@ class Signal:
     upright reference[0] -> reference[1], as an angle (negative: above). Vertical parts only, so the
     image's aspect does not matter: for what MediaPipe's depth hides (a side bend turned away from the
     camera: either_side = "max" gives the drop of either shoulder) or its world origin hides (the
-    hips lifting off the floor, against the ankles).
+    hips lifting off the floor, against the ankles);
+    drop: how far points[1] sits below points[0] in metres, against the length of reference[0] ->
+    reference[1] in any direction, as an angle (negative: above). The shoulder width as reference
+    reads the same from every view (how high the chest is over the hands on the floor, seen end-on).
     """
 
     type: str
@@ -131,6 +134,8 @@ class Signal:
             trunk, across = p[1] - p[0], r[1] - r[0]
             lean = float(trunk @ across) / (float(np.linalg.norm(across)) + 1e-12)
             return math.degrees(math.atan2(lean, -float(trunk[1])))
+        if self.type == "drop":
+            return math.degrees(math.atan2(float(p[1][1] - p[0][1]), float(np.linalg.norm(r[1] - r[0])) + 1e-12))
         if self.type == "distance_ratio":
             return 100.0 * float(np.linalg.norm(p[1] - p[0])) / (float(np.linalg.norm(r[1] - r[0])) + 1e-12)
         raise ValueError(f"unknown signal type {self.type!r}")

@@ -93,6 +93,7 @@ def describe_signal(s: Signal) -> str:
         "side_bend": lambda: f"sideways lean of {_line(*p)} from the vertical",
         "distance_ratio": lambda: f"{_line(*p)} distance against the {_line(*r)}, percent",
         "image_drop": lambda: f"drop from {_line(*p)} in the image against the {_line(*r)} height",
+        "drop": lambda: f"drop from {_line(*p)} against the {_line(*r)} length",
     }[s.type]()
 
 
