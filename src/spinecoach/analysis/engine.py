@@ -108,7 +108,7 @@ class Engine:
                 # the position still decides which frames the view is read from: without it a view
                 # read while out of it (kneeling up to talk, seen from the front) would stay.
                 failed = self._failed(world, image)
-                self._in_position = self._placed(failed, view, toward, world, image)
+                self._in_position = self._placed(failed is None, view, toward, world, image)
                 m = Measurement(t_s, None, posture_ok=failed is None, view_only=True,
                                 reason=NOT_FROM_VIEW if failed is None else self.ex.posture[failed].cue)
                 return Step(smoothed, m, tuple(self.analyzer.update(m)), view, toward)
@@ -118,7 +118,7 @@ class Engine:
             return Step(smoothed, m, tuple(self.analyzer.update(m)), view, toward)
         moved = self._segment(t_s, world, image)  # first: while the prop moves, no rep rests there
         m = self._measure(t_s, world, image, values)
-        self._in_position = self._placed(None if m.posture_ok else -1, view, toward, world, image)
+        self._in_position = self._placed(m.posture_ok, view, toward, world, image)
         return Step(smoothed, m, tuple(self.analyzer.update(m) + moved), view, toward)
 
     def _values(self, t_s: float, raw: np.ndarray, world: np.ndarray, image: np.ndarray) -> dict:
@@ -167,18 +167,18 @@ class Engine:
                                                  for c in self.ex.posture])
         return self._checked_from[view]
 
-    def _placed(self, failed: int | None, deg: float, toward: float, world: np.ndarray, image: np.ndarray) -> bool:
-        """Whether this frame is in the position as seen from its own view, which picks the frames the
-        view is read from. Not as seen from the recent view: where that is wrong, its conditions would
-        keep it (the real child's pose right after a real bird dog's kneeling up, read from the head end
-        for 2 s: the head end's chest-over-hands condition, which a side-on pose fails, held it there
-        0.8 s longer); nor from every view's conditions alone (a bird dog from its feet end then read as
-        the head end for a moment and counted a cat-cow, tune t_bird_dog_az270_slow)."""
+    def _placed(self, ok: bool, deg: float, toward: float, world: np.ndarray, image: np.ndarray) -> bool:
+        """Whether this frame is in the position as seen from its own view (`ok`: as seen from the
+        recent view), which picks the frames the view is read from. Not as seen from the recent view:
+        where that is wrong, its conditions would keep it (the real child's pose right after a real
+        bird dog's kneeling up, read from the head end for 2 s: the head end's chest-over-hands
+        condition, which a side-on pose fails, held it there 0.8 s longer); nor from every view's
+        conditions alone (a bird dog from its feet end then read as the head end for a moment and
+        counted a cat-cow, tune t_bird_dog_az270_slow)."""
         own = view_class(deg, toward)
         if own == self._applies_view or not self._by_view:
-            return failed is None
-        checked = self._checks_from(own)
-        return all(c.holds(world, image) for c, ok in zip(self.ex.posture, checked) if ok)
+            return ok
+        return all(c.holds(world, image) for c, checked in zip(self.ex.posture, self._checks_from(own)) if checked)
 
     def _refresh_view(self) -> None:
         """The median of the last VIEW_S, at most every VIEW_EVERY_S (it costs more than the rest of a

@@ -81,8 +81,9 @@ class Signal:
     camera: either_side = "max" gives the drop of either shoulder) or its world origin hides (the
     hips lifting off the floor, against the ankles);
     drop: how far points[1] sits below points[0] in metres, against the length of reference[0] ->
-    reference[1] in any direction, as an angle (negative: above). The shoulder width as reference
-    reads the same from every view (how high the chest is over the hands on the floor, seen end-on).
+    reference[1] in any direction, as an angle (negative: above). Against the shoulder width, seen
+    from an end (across the image, where MediaPipe's depth does not shorten it): how high the chest is
+    over the hands on the floor, whatever the camera's height.
     """
 
     type: str
